@@ -1,0 +1,77 @@
+"""The wizard's App: holds the context and moves between steps, saving progress at each."""
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from wizard.context import WizardContext
+from wizard.errors import StateFileError, WizardError
+from wizard.logs import log
+
+from .steps import previous_step, screen_class
+
+
+class WizardApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "Porter setup"
+    ENABLE_COMMAND_PALETTE = False
+    # Shown in the footer on every screen: quitting is always safe, progress is already saved.
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
+
+    def __init__(self, ctx: WizardContext, *, startup_error: StateFileError | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._startup_error = startup_error
+        self._started = False
+
+    def on_mount(self) -> None:
+        if self._startup_error is not None:
+            from .damaged_state import DamagedStateScreen
+
+            self.push_screen(DamagedStateScreen(self._startup_error))
+            return
+        self.goto(self.ctx.state.step or "welcome")
+
+    def goto(self, step: str) -> None:
+        """Show a step and record it, so a relaunch comes back here."""
+        try:
+            screen = screen_class(step)()
+        except KeyError:
+            # A state file from a newer wizard can name a step this one lacks: start at the top.
+            step, screen = "welcome", screen_class("welcome")()
+        self.ctx.state.step = step
+        self.save_progress()
+        log.info("step %s", step)
+        if self._started:
+            self.switch_screen(screen)
+        else:
+            self._started = True
+            self.push_screen(screen)
+
+    def back(self) -> None:
+        previous = previous_step(self.ctx.state.step)
+        if previous:
+            self.goto(previous)
+
+    def save_progress(self) -> None:
+        try:
+            self.ctx.save()
+        except OSError as exc:
+            self.show_error(WizardError(
+                "Progress not saved", f"Writing {self.ctx.store.path} failed: {exc.strerror}.",
+                "Free some disk space or fix the folder's permissions; the wizard keeps going, "
+                "but a relaunch would start from the last saved step."))
+
+    def start_over(self) -> None:
+        from wizard.state import WizardState
+
+        self.ctx.state = WizardState()
+        self._started = False
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.goto("welcome")
+
+    def show_error(self, error: WizardError) -> None:
+        log.warning("%s: %s", error.title, error.what)
+        self.notify(f"{error.what}\n{error.next_step}", title=error.title, severity="error",
+                    timeout=12)

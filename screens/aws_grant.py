@@ -1,0 +1,333 @@
+"""Grant permissions: the PorterRole stack that creates the role the platform assumes.
+
+Finds what the account already has first, and offers only what makes sense for it: create (here or
+in the console) when there is nothing, reuse or update-after-confirmation when there is a stack,
+delete-and-retry (after confirmation) when a previous attempt failed.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Static
+
+from wizard.aws import role_stack as rs
+from wizard.aws import session as aws_session
+from wizard.browser import can_open_browser, open_page
+from wizard.errors import WizardError
+
+from .base import WizardScreen
+from .worker_tools import cancelled as _cancelled
+from .worker_tools import interruptible_sleep as _sleep
+from .messages import StackLooked, StackProgress, StackSettled, StepFailed
+from .widgets.confirm_modal import ConfirmModal
+from .widgets.error_panel import ErrorPanel
+from .widgets.progress_log import ProgressLog
+
+ACTIONS = ("create", "console", "reuse", "update", "delete-retry", "retry", "continue")
+
+
+class AwsGrantScreen(WizardScreen):
+    STEP = "aws.grant"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._found: StackLooked | None = None
+
+    def compose_body(self) -> ComposeResult:
+        aws = self.ctx.state.aws
+        if not aws.external_id:
+            aws.external_id = rs.new_external_id()
+            self.wizard.save_progress()
+        yield Static("Grant Porter access to your account", classes="title")
+        yield Static(
+            "Porter manages your cluster by assuming an IAM role in your account; no access keys "
+            f"leave it. The CloudFormation stack {aws.stack_name} creates that role. It trusts "
+            f"Porter's AWS identity ({rs.PLATFORM_PRINCIPAL}) only when it presents this project's "
+            "ExternalId, and, so that this wizard can verify it from your machine, your own "
+            "account's identities that present it too.", classes="lead")
+        yield Static(self._facts(), id="facts", classes="facts")
+        yield Static("Looking for an existing stack…", id="status")
+        with Horizontal(id="actions", classes="buttons"):
+            yield Button("Create the stack now", id="create", variant="primary")
+            yield Button("Create it in the AWS console", id="console")
+            yield Button("Reuse it", id="reuse", variant="primary")
+            yield Button("Update it…", id="update", variant="warning")
+            yield Button("Delete it and try again…", id="delete-retry", variant="error")
+            yield Button("Retry", id="retry")
+            yield Button("Continue", id="continue", variant="primary")
+        with Vertical(id="console-panel"):
+            yield Static(
+                "Open this link while signed in to the AWS console as account "
+                f"{aws.account_id}. At the bottom of the page, tick “I acknowledge that AWS "
+                "CloudFormation might create IAM resources with custom names” and press Create "
+                "stack. The wizard watches for the stack and continues by itself.")
+            yield Input(id="link", classes="link")
+            with Horizontal(classes="buttons"):
+                yield Button("Copy link", id="copy")
+                yield Button("Open in browser", id="open")
+        yield ProgressLog(id="progress")
+        yield ErrorPanel(id="error")
+
+    def _facts(self) -> str:
+        aws = self.ctx.state.aws
+        return (f"Account     {aws.account_id}\nRegion      {aws.home_region}\n"
+                f"Stack       {aws.stack_name}\nExternalId  {aws.external_id}")
+
+    def on_mount(self) -> None:
+        self.query_one("#console-panel").display = False
+        self._offer()
+        self._look()
+
+    def _offer(self, *actions: str) -> None:
+        for name in ACTIONS:
+            self.query_one(f"#{name}", Button).display = name in actions
+        if actions:
+            self.query_one(f"#{actions[0]}", Button).focus()
+
+    def _stack(self) -> rs.RoleStack:
+        aws = self.ctx.state.aws
+        source = aws_session.CredentialSource(aws.credential_source, aws.profile)
+        session = aws_session.make_session(source, self.ctx.secrets, aws.home_region or None)
+        return rs.RoleStack(session, aws.home_region or session.region_name, aws.stack_name)
+
+    # -- what is there ------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="stack")
+    def _look(self) -> None:
+        try:
+            stack = self._stack()
+            info = stack.describe()
+            matches = bool(info and info.usable and stack.template_matches())
+            failure = rs.failure_reason(stack.events(info.stack_id)) if info and info.dead else ""
+        except WizardError as err:
+            self.post_message(StepFailed(err))
+            return
+        self.post_message(StackLooked(info, matches, failure))
+
+    def on_stack_looked(self, message: StackLooked) -> None:
+        self._found = message
+        info, aws, status = message.info, self.ctx.state.aws, self.query_one("#status", Static)
+        if info is None:
+            status.update(f"There is no {aws.stack_name} stack in {aws.home_region} yet. Create it "
+                          "from here with your credentials, or in the AWS console.")
+            self._offer("create", "console")
+        elif info.in_progress:
+            status.update(f"{aws.stack_name} is changing ({info.status}); watching it.")
+            self._offer()
+            self._watch(wait_for_stack=False)
+        elif info.dead:
+            status.update(f"{aws.stack_name} is left from a failed attempt ({info.status}).\n"
+                          f"Cause: {message.failure or info.reason or 'not recorded'}")
+            self._offer("delete-retry")
+        else:
+            theirs = info.parameters.get("ExternalId", "")
+            differences = []
+            if theirs != aws.external_id:
+                differences.append(f"its ExternalId ({theirs or 'none'}) is not this project's")
+            if not message.template_matches:
+                differences.append("its template differs from the one this wizard ships")
+            if not differences:
+                status.update(f"{aws.stack_name} already exists and matches; it will be reused.")
+                self._offer("reuse")
+            else:
+                status.update(f"{aws.stack_name} already exists, but " + " and ".join(differences)
+                              + ". Reuse it as it is, or update it (after you confirm).")
+                self._offer(*(("reuse", "update") if info.role_arn else ("update",)))
+
+    def on_step_failed(self, message: StepFailed) -> None:
+        self.query_one(ProgressLog).stop("Stopped.")
+        self.query_one(ErrorPanel).show_error(message.error)
+        self.query_one("#status", Static).update("Something went wrong; see below.")
+        self._offer("retry")
+
+    # -- the actions --------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#retry")
+    def _retry(self) -> None:
+        self.query_one(ErrorPanel).show_error(None)
+        self.query_one("#status", Static).update("Looking for an existing stack…")
+        self._offer()
+        self._look()
+
+    @on(Button.Pressed, "#create")
+    def _create(self) -> None:
+        self.ctx.state.aws.grant_path = "create"
+        self.wizard.save_progress()
+        self._change("create")
+
+    @on(Button.Pressed, "#reuse")
+    def _reuse(self) -> None:
+        info = self._found.info if self._found else None
+        if info is None:
+            return
+        # Reusing means taking the stack's ExternalId, so AssumeRole presents what the role expects.
+        theirs = info.parameters.get("ExternalId", "")
+        if theirs:
+            self.ctx.state.aws.external_id = theirs
+        self._settled(info)
+
+    @on(Button.Pressed, "#update")
+    def _update(self) -> None:
+        aws = self.ctx.state.aws
+        body = (f"This changes the existing {aws.stack_name} stack in account {aws.account_id}: its "
+                f"role will require the ExternalId {aws.external_id} and follow this wizard's "
+                "template. Anything else using the old ExternalId (another Porter project, say) "
+                "will lose access.")
+        self._confirm_then("Update the PorterRole stack?", body, "Update the stack", "update")
+
+    @on(Button.Pressed, "#delete-retry")
+    def _delete_retry(self) -> None:
+        aws = self.ctx.state.aws
+        body = (f"The failed {aws.stack_name} stack will be deleted from account {aws.account_id} "
+                "(it created no working role), then created again.")
+        self._confirm_then("Delete the failed stack?", body, "Delete and retry", "delete-retry")
+
+    def _confirm_then(self, title: str, body: str, label: str, action: str) -> None:
+        if self.ctx.force:
+            self._change(action)
+            return
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self._change(action)
+            else:
+                self.query_one("#status", Static).update("Nothing was changed.")
+
+        self.app.push_screen(ConfirmModal(title, body, label), decided)
+
+    def _change(self, action: str) -> None:
+        self._offer()
+        self.query_one(ErrorPanel).show_error(None)
+        verb = {"create": "Creating", "update": "Updating", "delete-retry": "Deleting"}[action]
+        self.query_one("#status", Static).update(f"{verb} {self.ctx.state.aws.stack_name}…")
+        self.query_one(ProgressLog).start(f"{verb} the stack")
+        self._run(action)
+
+    @work(thread=True, exclusive=True, group="stack")
+    def _run(self, action: str) -> None:
+        external_id = self.ctx.state.aws.external_id
+        try:
+            stack = self._stack()
+            if action == "delete-retry":
+                if not stack.delete_and_wait(self._event, cancelled=_cancelled, sleep=_sleep):
+                    self.post_message(StackSettled(None, ""))
+                    return
+                action = "create"
+            if action == "create":
+                stack.create(external_id)
+            else:
+                stack.update(external_id)
+        except WizardError as err:
+            self.post_message(StepFailed(err))
+            return
+        self._follow(stack, wait_for_stack=False)
+
+    def _event(self, event: rs.StackEvent) -> None:
+        self.post_message(StackProgress(event))
+
+    def _follow(self, stack: rs.RoleStack, *, wait_for_stack: bool) -> None:
+        try:
+            info = stack.watch(self._event, cancelled=_cancelled, wait_for_stack=wait_for_stack,
+                               sleep=_sleep)
+            failure = rs.failure_reason(stack.events(info.stack_id)) if info and not info.usable else ""
+            if info and info.status == "UPDATE_ROLLBACK_COMPLETE":
+                failure = rs.failure_reason(stack.events(info.stack_id))
+        except WizardError as err:
+            self.post_message(StepFailed(err))
+            return
+        self.post_message(StackSettled(info, failure))
+
+    @work(thread=True, exclusive=True, group="stack")
+    def _watch(self, wait_for_stack: bool) -> None:
+        try:
+            stack = self._stack()
+        except WizardError as err:
+            self.post_message(StepFailed(err))
+            return
+        self._follow(stack, wait_for_stack=wait_for_stack)
+
+    def on_stack_progress(self, message: StackProgress) -> None:
+        event = message.event
+        when = event.timestamp.strftime("%H:%M:%S") if event.timestamp else ""
+        self.query_one(ProgressLog).add(when, event.logical_id, event.status, event.reason)
+
+    def on_stack_settled(self, message: StackSettled) -> None:
+        info, progress = message.info, self.query_one(ProgressLog)
+        if info is None:
+            progress.stop("Stopped watching.")
+            self.query_one("#status", Static).update(
+                "Stopped watching. Anything already started keeps going in AWS; come back to this "
+                "step (or relaunch) to pick it up.")
+            self._offer("retry")
+            return
+        if info.usable and info.role_arn:
+            progress.stop(f"{info.status}.")
+            if message.failure:  # UPDATE_ROLLBACK_COMPLETE: the old role is still there
+                self.notify(f"The update was rolled back: {message.failure}", severity="warning",
+                            title="Update did not apply", timeout=12)
+            self._record(info)
+            self.query_one("#console-panel").display = False
+            self.query_one("#status", Static).update(
+                f"✓ {self.ctx.state.aws.stack_name} is ready ({info.status}). Role: {info.role_arn}")
+            self._offer("continue")
+            return
+        progress.stop(f"{info.status}.")
+        self.query_one("#status", Static).update(
+            f"The stack ended in {info.status}.\nCause: {message.failure or info.reason or 'not recorded'}")
+        self._found = StackLooked(info, False, message.failure)
+        self._offer("delete-retry" if info.dead else "retry")
+
+    def _record(self, info: rs.StackInfo) -> None:
+        aws = self.ctx.state.aws
+        aws.stack_id, aws.role_arn = info.stack_id, info.role_arn
+        changed = info.last_changed or datetime.now(timezone.utc)
+        aws.stack_changed_at = changed.isoformat()
+        self.wizard.save_progress()
+
+    def _settled(self, info: rs.StackInfo) -> None:
+        self._record(info)
+        self.wizard.goto("aws.verify")
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        self.wizard.goto("aws.verify")
+
+    # -- the console path ---------------------------------------------------------------------
+
+    @on(Button.Pressed, "#console")
+    def _console(self) -> None:
+        aws = self.ctx.state.aws
+        aws.grant_path = "console"
+        self.wizard.save_progress()
+        partition = aws.caller_arn.split(":")[1] if aws.caller_arn.startswith("arn:") else "aws"
+        url = rs.quick_create_url(aws.home_region, partition, aws.external_id)
+        self.query_one("#link", Input).value = url
+        self.query_one("#console-panel").display = True
+        self.query_one("#open", Button).display = can_open_browser()
+        self._offer()
+        self.query_one("#copy", Button).focus()
+        self.query_one("#status", Static).update(f"Waiting for {aws.stack_name} to appear…")
+        self.query_one(ProgressLog).start("Waiting for the stack")
+        self._watch(wait_for_stack=True)
+
+    @on(Button.Pressed, "#copy")
+    def _copy(self) -> None:
+        self.app.copy_to_clipboard(self.query_one("#link", Input).value)
+        self.notify("Link copied (if your terminal allows clipboard access; otherwise select it).")
+
+    @on(Button.Pressed, "#open")
+    def _open(self) -> None:
+        if not open_page(self.query_one("#link", Input).value):
+            self.notify("No local browser to open; copy the link instead.", severity="warning")
+
+    def action_back(self) -> None:
+        # Esc first stops a watch in progress; only a second Esc leaves the step.
+        running = [w for w in self.workers if w.group == "stack" and w.is_running]
+        if running:
+            for worker in running:
+                worker.cancel()
+            return
+        super().action_back()

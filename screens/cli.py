@@ -1,0 +1,78 @@
+"""`porter-wizard`: parses the command line, starts the sandbox if asked, and runs the app."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from wizard.context import WizardContext
+from wizard.errors import StateFileError
+from wizard.logs import setup_logging
+from wizard.paths import log_file, state_file
+from wizard.secret_store import SecretStore
+from wizard.state import StateStore, WizardState
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="porter-wizard",
+        description="Connect your own cloud account to Porter, step by step. Progress is saved "
+                    "after every step; run it again to resume.")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="run against local doubles of the cloud APIs (no account needed); "
+                             "sandbox progress is kept apart from real progress")
+    parser.add_argument("--reset", action="store_true",
+                        help="forget saved progress and start over (asks first; your cloud "
+                             "account is not changed)")
+    parser.add_argument("--force", action="store_true",
+                        help="don't ask before replacing or deleting what exists (for scripts)")
+    return parser
+
+
+def _confirm_reset(store: StateStore, force: bool) -> bool:
+    if not store.path.exists():
+        return True
+    if force:
+        return True
+    if not sys.stdin.isatty():
+        print(f"--reset would forget {store.path}; add --force to do that without a prompt.",
+              file=sys.stderr)
+        return False
+    answer = input(f"Forget your saved progress in {store.path}? Nothing in your cloud account "
+                   "changes. [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    store = StateStore(state_file(sandbox=args.sandbox))
+    if args.reset:
+        if not _confirm_reset(store, args.force):
+            print("Nothing was forgotten.")
+            return 1
+        store.reset()
+    sandbox = None
+    if args.sandbox:
+        print("Starting the sandbox (local AWS double)…", flush=True)
+        from wizard.sandbox.runtime import Sandbox
+
+        sandbox = Sandbox().start()
+    try:
+        setup_logging(log_file(sandbox=args.sandbox))
+        startup_error = None
+        try:
+            state = store.load()
+        except StateFileError as err:
+            state, startup_error = WizardState(), err
+        ctx = WizardContext(state=state, store=store, secrets=SecretStore(), sandbox=bool(sandbox),
+                            sandbox_endpoint=sandbox.endpoint if sandbox else "", force=args.force)
+        from .app import WizardApp
+
+        WizardApp(ctx, startup_error=startup_error).run()
+    finally:
+        if sandbox:
+            sandbox.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""The order of the wizard's steps, and which screen shows each.
+
+Screens are named as "module:Class" and imported only when reached, so that choosing one cloud
+never imports another cloud's screens (or, through them, its SDK).
+"""
+from __future__ import annotations
+
+import importlib
+
+SCREENS = {
+    "welcome": "screens.welcome:WelcomeScreen",
+    "aws.account": "screens.aws_account:AwsAccountScreen",
+    "aws.grant": "screens.aws_grant:AwsGrantScreen",
+    "aws.verify": "screens.aws_verify:AwsVerifyScreen",
+    "aws.connected": "screens.aws_connected:AwsConnectedScreen",
+}
+
+FLOWS = {"aws": ["aws.account", "aws.grant", "aws.verify", "aws.connected"]}
+
+TITLES = {
+    "welcome": "Welcome",
+    "aws.account": "Your AWS account",
+    "aws.grant": "Grant permissions",
+    "aws.verify": "Verify the role",
+    "aws.connected": "Connected",
+}
+
+
+def screen_class(step: str) -> type:
+    module_name, _, class_name = SCREENS[step].partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def previous_step(step: str) -> str | None:
+    for flow in FLOWS.values():
+        if step in flow:
+            index = flow.index(step)
+            return flow[index - 1] if index else "welcome"
+    return None
+
+
+def position(step: str) -> tuple[int, int] | None:
+    """(n, of) for the step bar, or None outside a cloud's flow."""
+    for flow in FLOWS.values():
+        if step in flow:
+            return flow.index(step) + 1, len(flow)
+    return None

@@ -1,0 +1,72 @@
+"""Welcome: name the project and choose the cloud."""
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import Button, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from wizard.project import validate_project_name
+
+from .base import WizardScreen
+from .widgets.field import Field
+
+# Only clouds whose whole flow works are offered; the others join as they are finished.
+CLOUDS = [("aws", "Amazon Web Services (AWS)",
+           "Porter assumes an IAM role you create with one CloudFormation stack. No keys leave "
+           "your account.")]
+
+
+class WelcomeScreen(WizardScreen):
+    STEP = "welcome"
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Connect your cloud account to Porter", classes="title")
+        yield Static(
+            "This wizard sets up the access Porter needs to create and run a Kubernetes cluster in "
+            "your own cloud account, checking each step as it goes. Nothing is created until you "
+            "say so, and you can quit at any time: the next launch resumes where you left off.",
+            classes="lead")
+        yield Field("Project name", input_id="project", validate=validate_project_name,
+                    value=self.ctx.state.project, placeholder="e.g. acme-prod",
+                    hint="Lowercase letters, digits and hyphens. It names your cluster's resources.")
+        yield Label("Cloud provider", classes="field-label")
+        options = [Option(f"{label}\n  [dim]{about}[/dim]", id=key) for key, label, about in CLOUDS]
+        yield OptionList(*options, id="cloud")
+        yield Static("", classes="field-error", id="cloud-error")
+        yield Button("Continue", id="continue", variant="primary")
+
+    def on_mount(self) -> None:
+        clouds = self.query_one("#cloud", OptionList)
+        keys = [key for key, _, _ in CLOUDS]
+        clouds.highlighted = keys.index(self.ctx.state.cloud) if self.ctx.state.cloud in keys else 0
+        self.query_one("#cloud-error").display = False
+        self.query_one("#project").focus()
+
+    @on(Input.Changed, "#project")
+    def _project_typed(self) -> None:
+        # Say what is wrong while typing, but don't scold an empty field before Continue.
+        self.query_one("#project-field", Field).check(quiet_when_empty=True)
+
+    @on(OptionList.OptionSelected, "#cloud")
+    def _cloud_chosen(self) -> None:
+        self._continue()
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        name = self.query_one("#project-field", Field).check()
+        option = self.query_one("#cloud", OptionList).highlighted_option
+        if name is None:
+            self.query_one("#project").focus()
+            return
+        if option is None:
+            error = self.query_one("#cloud-error", Static)
+            error.update("Choose the cloud your cluster will run in.")
+            error.display = True
+            return
+        state = self.ctx.state
+        if state.project and state.project != name and state.aws.external_id:
+            # A new project gets its own ExternalId; the old one belonged to the old name.
+            state.aws.external_id = ""
+        state.project, state.cloud = name, option.id or ""
+        self.wizard.goto(f"{state.cloud}.account")

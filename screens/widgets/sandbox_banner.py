@@ -1,0 +1,12 @@
+"""The SANDBOX marker shown on every screen in sandbox mode, so nobody mistakes a demo for a real
+account (or the other way round)."""
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class SandboxBanner(Static):
+    def __init__(self, endpoint: str) -> None:
+        where = f" at {endpoint}" if endpoint else ""
+        super().__init__(f" SANDBOX  Local AWS double{where}; nothing here touches a real account.",
+                         id="sandbox-banner")

@@ -1,0 +1,242 @@
+"""AwsFront against a real moto server, driven by real boto3 clients."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import urllib.request
+
+import boto3
+import botocore.session
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionClosedError
+from moto.server import ThreadedMotoServer
+
+from wizard.sandbox.aws_front import AwsFront
+
+ACCOUNT = "123456789012"
+
+NAMED_ROLE_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Prefix:
+    Type: String
+    Default: porter
+Resources:
+  ManagerRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: !Sub "${Prefix}-manager"
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal:
+              AWS: !Sub "arn:aws:iam::${AWS::AccountId}:root"
+            Action: sts:AssumeRole
+      Tags:
+        - Key: prefix
+          Value: !Ref Prefix
+Outputs:
+  RoleArn:
+    Value: !GetAtt ManagerRole.Arn
+"""
+
+UNNAMED_ROLE_TEMPLATE = json.dumps({
+    "Resources": {
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                                   "Action": "sts:AssumeRole"}],
+                }
+            },
+        }
+    }
+})
+
+
+def _trust(condition: dict | None = None) -> str:
+    statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+    if condition:
+        statement["Condition"] = condition
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    # werkzeug logs every request on stderr; the tests want a quiet run.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def front(moto_url):
+    with AwsFront(moto_url) as f:
+        yield f
+
+
+@pytest.fixture(autouse=True)
+def _fresh(moto_url, front):
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"), timeout=10).read()
+    front.clear()
+    front.reset_log()
+    yield
+    front.clear()
+
+
+def client(front: AwsFront, service: str, attempts: int = 1):
+    # A private botocore session so AWS_PROFILE / ~/.aws of whoever runs the tests cannot interfere.
+    core = botocore.session.Session(session_vars={
+        "profile": (None, None, None, None),
+        "config_file": (None, None, os.devnull, None),
+        "credentials_file": (None, None, os.devnull, None),
+    })
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1", botocore_session=core
+    )
+    # botocore's "max_attempts" counts retries after the first call; total_max_attempts counts all calls.
+    config = Config(retries={"total_max_attempts": attempts, "mode": "standard"}, connect_timeout=5, read_timeout=20)
+    return session.client(service, endpoint_url=front.url, config=config)
+
+
+def _code(exc_info: pytest.ExceptionInfo[ClientError]) -> str:
+    return exc_info.value.response["Error"]["Code"]
+
+
+def test_named_iam_stack_needs_capability_named_iam(front):
+    cfn = client(front, "cloudformation")
+    for caps in ([], ["CAPABILITY_IAM"]):
+        with pytest.raises(ClientError) as err:
+            cfn.create_stack(StackName="porter", TemplateBody=NAMED_ROLE_TEMPLATE, Capabilities=caps)
+        assert _code(err) == "InsufficientCapabilitiesException"
+        assert err.value.response["Error"]["Message"] == "Requires capabilities : [CAPABILITY_NAMED_IAM]"
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # The refused calls must not have reached moto.
+    with pytest.raises(ClientError) as err:
+        cfn.describe_stacks(StackName="porter")
+    assert _code(err) == "ValidationError"
+
+    cfn.create_stack(StackName="porter", TemplateBody=NAMED_ROLE_TEMPLATE, Capabilities=["CAPABILITY_NAMED_IAM"])
+    cfn.get_waiter("stack_create_complete").wait(StackName="porter", WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    stack = cfn.describe_stacks(StackName="porter")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    assert client(front, "iam").get_role(RoleName="porter-manager")["Role"]["RoleName"] == "porter-manager"
+
+    # Updates are checked the same way as creates.
+    with pytest.raises(ClientError) as err:
+        cfn.update_stack(StackName="porter", TemplateBody=NAMED_ROLE_TEMPLATE.replace("porter", "porter2"))
+    assert _code(err) == "InsufficientCapabilitiesException"
+
+
+def test_unnamed_iam_stack_needs_capability_iam(front):
+    cfn = client(front, "cloudformation")
+    with pytest.raises(ClientError) as err:
+        cfn.create_stack(StackName="anon", TemplateBody=UNNAMED_ROLE_TEMPLATE)
+    assert err.value.response["Error"]["Message"] == "Requires capabilities : [CAPABILITY_IAM]"
+    cfn.create_stack(StackName="anon", TemplateBody=UNNAMED_ROLE_TEMPLATE, Capabilities=["CAPABILITY_IAM"])
+    assert cfn.describe_stacks(StackName="anon")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+
+
+def test_assume_role_enforces_external_id(front):
+    iam, sts = client(front, "iam"), client(front, "sts")
+    guarded = iam.create_role(
+        RoleName="porter-guarded", AssumeRolePolicyDocument=_trust({"StringEquals": {"sts:ExternalId": "abc-123"}})
+    )["Role"]["Arn"]
+    open_arn = iam.create_role(RoleName="porter-open", AssumeRolePolicyDocument=_trust())["Role"]["Arn"]
+
+    for extra in ({"ExternalId": "wrong-1"}, {}):
+        with pytest.raises(ClientError) as err:
+            sts.assume_role(RoleArn=guarded, RoleSessionName="wizard", **extra)
+        assert _code(err) == "AccessDenied"
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+        assert err.value.response["Error"]["Message"].endswith(f"sts:AssumeRole on resource: {guarded}")
+
+    creds = sts.assume_role(RoleArn=guarded, RoleSessionName="wizard", ExternalId="abc-123")["Credentials"]
+    assert creds["AccessKeyId"] and creds["SecretAccessKey"] and creds["SessionToken"]
+    assert sts.assume_role(RoleArn=open_arn, RoleSessionName="wizard")["Credentials"]["AccessKeyId"]
+
+    with pytest.raises(ClientError) as err:
+        sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/does-not-exist", RoleSessionName="wizard")
+    assert _code(err) == "AccessDenied"
+
+
+def test_injected_query_fault_then_recovery(front):
+    sts = client(front, "sts")
+    front.inject("sts", "GetCallerIdentity", code="Throttling", message="Rate exceeded", times=2)
+    for _ in range(2):
+        with pytest.raises(ClientError) as err:
+            sts.get_caller_identity()
+        assert _code(err) == "Throttling"
+        assert err.value.response["Error"]["Message"] == "Rate exceeded"
+    assert sts.get_caller_identity()["Account"] == ACCOUNT
+    assert front.requests == [("sts", "GetCallerIdentity")] * 3
+
+
+def test_injected_throttling_is_retried_by_botocore(front):
+    # Proves the error is shaped so botocore recognises it as throttling, not just as "an error".
+    front.inject("sts", "*", code="Throttling", message="Rate exceeded", retry_after=1)
+    assert client(front, "sts", attempts=2).get_caller_identity()["Account"] == ACCOUNT
+    assert front.requests == [("sts", "GetCallerIdentity")] * 2
+
+
+@pytest.mark.parametrize(
+    ("service", "signing_name", "call", "kwargs"),
+    [
+        ("service-quotas", "servicequotas", "get_service_quota", {"ServiceCode": "ec2", "QuotaCode": "L-1216C47A"}),
+        ("ec2", "ec2", "describe_vpcs", {}),
+        ("cloudformation", "cloudformation", "list_stacks", {}),
+        ("eks", "eks", "list_clusters", {}),
+        ("s3", "s3", "list_buckets", {}),
+        ("cloudwatch", "monitoring", "list_metrics", {}),
+    ],
+)
+def test_injected_fault_speaks_each_protocol(front, service, signing_name, call, kwargs):
+    front.inject(signing_name, "*", code="TooManyRequestsException", message="slow down", status=429)
+    with pytest.raises(ClientError) as err:
+        getattr(client(front, service), call)(**kwargs)
+    assert _code(err) == "TooManyRequestsException"
+    assert err.value.response["Error"]["Message"] == "slow down"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+
+
+def test_latency_slows_matching_calls(front):
+    sts = client(front, "sts")
+    front.latency("sts", "*", 0.3)
+    started = time.monotonic()
+    sts.get_caller_identity()
+    assert time.monotonic() - started >= 0.3
+
+
+def test_connection_reset_fault_drops_the_connection(front, capfd):
+    sts = client(front, "sts")
+    front.inject("sts", "GetCallerIdentity", code="ConnectionReset", message="")
+    # botocore classifies a connection closed mid-request as ConnectionClosedError
+    # (an HTTPClientError), not as botocore.exceptions.ConnectionError.
+    with pytest.raises(ConnectionClosedError):
+        sts.get_caller_identity()
+    assert sts.get_caller_identity()["Account"] == ACCOUNT
+    assert capfd.readouterr() == ("", "")
+
+
+def test_forwarding_keeps_moto_behaviour(front):
+    ec2 = client(front, "ec2")
+    vpc_id = ec2.create_vpc(CidrBlock="10.42.0.0/16")["Vpc"]["VpcId"]
+    described = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"]
+    assert [(v["VpcId"], v["CidrBlock"]) for v in described] == [(vpc_id, "10.42.0.0/16")]
+    assert ("ec2", "CreateVpc") in front.requests
+
+    # moto's reset endpoint passes through the front as well.
+    urllib.request.urlopen(urllib.request.Request(f"{front.url}/moto-api/reset", method="POST"), timeout=10).read()
+    with pytest.raises(ClientError) as err:
+        ec2.describe_vpcs(VpcIds=[vpc_id])
+    assert _code(err) == "InvalidVpcID.NotFound"

@@ -1,0 +1,23 @@
+"""What every step of the wizard shares: the progress, where it is saved, and the secret store."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .secret_store import SecretStore
+from .state import StateStore, WizardState
+
+
+@dataclass
+class WizardContext:
+    state: WizardState
+    store: StateStore
+    secrets: SecretStore
+    sandbox: bool = False
+    #: Where the sandbox's AWS endpoint listens, shown in the SANDBOX marker.
+    sandbox_endpoint: str = ""
+    #: --force: replace what exists without asking (for scripted runs).
+    force: bool = False
+
+    def save(self) -> None:
+        """Called after every step; a crash after this point loses nothing."""
+        self.store.save(self.state)

@@ -1,0 +1,46 @@
+"""One error hierarchy for the whole wizard.
+
+Every error a user can meet says three things: a short title, what happened, and what to do next.
+Screens show those three fields; nothing else of an exception (never its traceback) reaches the user.
+"""
+from __future__ import annotations
+
+
+class WizardError(Exception):
+    """An error a person can act on."""
+
+    def __init__(self, title: str, what: str, next_step: str, *, retryable: bool = False) -> None:
+        super().__init__(f"{title}: {what}")
+        self.title = title
+        self.what = what
+        self.next_step = next_step
+        #: True when trying the same thing again later may work (throttling, network, propagation).
+        self.retryable = retryable
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.what} {self.next_step}"
+
+
+class InputError(WizardError):
+    """Bad input in one field; the screen shows it under that field."""
+
+    def __init__(self, what: str, next_step: str = "") -> None:
+        super().__init__("Check this field", what, next_step)
+
+
+class CloudError(WizardError):
+    """A cloud API said no, or could not be reached."""
+
+    def __init__(self, title: str, what: str, next_step: str, *, code: str = "",
+                 retryable: bool = False) -> None:
+        super().__init__(title, what, next_step, retryable=retryable)
+        #: The cloud's own error code (AccessDenied, Throttling...), for tests and support.
+        self.code = code
+
+
+class StateFileError(WizardError):
+    """The saved progress file cannot be read."""
+
+
+class KeyringUnavailable(WizardError):
+    """No OS keyring we are willing to store a secret in."""

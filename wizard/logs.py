@@ -1,0 +1,25 @@
+"""The wizard's log file: what support needs to follow a session, with secrets redacted."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from .paths import ensure_private_dir
+from .redaction import RedactingFormatter
+
+log = logging.getLogger("porter_wizard")
+
+
+def setup_logging(path: Path) -> None:
+    ensure_private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.close(fd)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    for existing in list(log.handlers):
+        log.removeHandler(existing)
+        existing.close()
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False

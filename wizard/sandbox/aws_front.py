@@ -1,0 +1,389 @@
+"""A strict-ish HTTP front for moto's server.
+
+boto3 (through ``AWS_ENDPOINT_URL``) -> AwsFront -> moto. Every request is forwarded
+unchanged except where moto is more lenient than AWS and the wizard's correctness
+depends on the difference:
+
+* STS ``AssumeRole`` honours the role trust policy's ``sts:ExternalId`` condition
+  (``StringEquals``/``StringLike``) and denies roles that do not exist.
+* CloudFormation ``CreateStack``/``UpdateStack``/``CreateChangeSet`` with a
+  ``TemplateBody`` holding IAM resources demand ``CAPABILITY_IAM`` /
+  ``CAPABILITY_NAMED_IAM``.
+
+Tests can also queue faults (``inject``) and add delays (``latency``). The special
+fault code ``"ConnectionReset"`` drops the connection with a TCP reset instead of
+answering; botocore reports that as ``botocore.exceptions.ConnectionClosedError``
+(an ``HTTPClientError``), which its retry modes treat as retryable.
+
+The front never prints or logs anything: request bodies can carry credentials.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from wizard.sandbox.aws_wire import (
+    _operation,
+    access_denied_message,
+    error_response,
+    external_id_allowed,
+    first,
+    form,
+    missing_capability,
+    policy_document,
+    protocol,
+)
+
+__all__ = ["AwsFront", "_operation"]
+
+_HOP_BY_HOP = {
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+    "trailer", "trailers", "transfer-encoding", "upgrade", "content-length", "expect",
+}
+_CFN_TEMPLATE_ACTIONS = {"CreateStack", "UpdateStack", "CreateChangeSet"}
+_ROLE_ARN_RE = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/(?:[^/]+/)*([\w+=,.@-]+)$")
+
+
+@dataclass
+class _Fault:
+    service: str
+    action: str
+    code: str
+    message: str
+    status: int
+    remaining: int
+    retry_after: int | None
+
+
+def _matches(pattern: str, value: str) -> bool:
+    return pattern == "*" or pattern.casefold() == value.casefold()
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # The default prints a traceback to stderr; clients vanishing mid-request is routine.
+        pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    # HTTP/1.1 so botocore's pooled keep-alive connections are honoured.
+    protocol_version = "HTTP/1.1"
+    timeout = 120  # Idle keep-alive connections must not pin a thread forever.
+    front: AwsFront
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.front._track(self.connection, True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.front._track(self.connection, False)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            # Forwarded with a Content-Length instead, so moto sees a plain body.
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: int, headers: list[tuple[str, str]], body: bytes, reason: str | None = None) -> None:
+        self.send_response_only(status, reason)
+        for name, value in headers:
+            self.send_header(name, value)
+        if self.command != "HEAD":
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+
+    def _reset(self) -> None:
+        # SO_LINGER 0 turns the close into a RST, like a load balancer dropping us.
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+    def _handle(self) -> None:
+        front = self.front
+        try:
+            body = self._read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            self._send(400, [("Content-Type", "text/plain")], b"malformed request body")
+            return
+        service, action = _operation(self.headers, body, self.path)
+        proto = protocol(service, self.headers, body, self.path)
+        front._record(service, action)
+        try:
+            delay = front._delay_for(service, action)
+            if delay > 0:
+                time.sleep(delay)
+            fault = front._take_fault(service, action)
+            if fault is not None:
+                if fault.code == "ConnectionReset":
+                    self._reset()
+                    return
+                status, headers, payload = error_response(
+                    proto, service, fault.code, fault.message, fault.status, self.headers
+                )
+                if fault.retry_after is not None:
+                    headers.append(("Retry-After", str(fault.retry_after)))
+                self._send(status, headers, payload)
+                return
+            denial = self._check_rules(service, action, body)
+            if denial is not None:
+                self._send(*denial)
+                return
+            self._forward(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception as exc:  # noqa: BLE001 - a broken front must still answer in AWS terms
+            front.last_error = exc
+            self.close_connection = True
+            # 502 is retryable for botocore, like a flaky AWS front end would be.
+            status, headers, payload = error_response(
+                proto, service, "InternalFailure", "sandbox front could not serve the request", 502, self.headers
+            )
+            try:
+                self._send(status, headers, payload)
+            except OSError:
+                pass
+
+    def _check_rules(self, service: str, action: str, body: bytes) -> tuple[int, list, bytes] | None:
+        if service == "sts" and action == "AssumeRole":
+            fields = form(body)
+            role_arn = first(fields, "RoleArn") or ""
+            document = self.front._trust_policy(role_arn)
+            if document is None or not external_id_allowed(document, first(fields, "ExternalId")):
+                return error_response("query", "sts", "AccessDenied", access_denied_message(role_arn), 403)
+        elif service == "cloudformation" and action in _CFN_TEMPLATE_ACTIONS:
+            missing = missing_capability(form(body))
+            if missing:
+                message = f"Requires capabilities : [{missing}]"
+                return error_response("query", "cloudformation", "InsufficientCapabilitiesException", message, 400)
+        return None
+
+    def _forward(self, body: bytes) -> None:
+        front = self.front
+        conn = http.client.HTTPConnection(front._up_host, front._up_port, timeout=front.upstream_timeout)
+        try:
+            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            conn.putheader("Host", front._up_netloc)
+            for name, value in self.headers.items():
+                if name.lower() not in _HOP_BY_HOP and name.lower() != "host":
+                    conn.putheader(name, value)
+            if body or self.command in ("POST", "PUT", "PATCH"):
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body or None)
+            resp = conn.getresponse()
+            payload = resp.read()
+            headers = []
+            for name, value in resp.getheaders():
+                lname = name.lower()
+                # HEAD answers describe the body they omit (S3 HeadObject's size), so keep it.
+                if lname not in _HOP_BY_HOP or (lname == "content-length" and self.command == "HEAD"):
+                    headers.append((name, value))
+        finally:
+            conn.close()
+        self._send(resp.status, headers, payload, resp.reason)
+
+
+class AwsFront:
+    """HTTP front for a moto server at ``upstream`` (e.g. ``"http://127.0.0.1:54321"``)."""
+
+    upstream_timeout = 60.0
+
+    def __init__(self, upstream: str) -> None:
+        parts = urlsplit(upstream)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"upstream must be an http:// URL, got {upstream!r}")
+        self.upstream = upstream.rstrip("/")
+        self._up_host = parts.hostname
+        self._up_port = parts.port or 80
+        self._up_netloc = parts.netloc
+        self._lock = threading.Lock()
+        self._faults: list[_Fault] = []
+        self._latencies: list[tuple[str, str, float]] = []
+        self._requests: list[tuple[str, str]] = []
+        self._conns: set[socket.socket] = set()
+        self._iam_clients: dict[str, Any] = {}
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.last_error: BaseException | None = None  # For debugging without logging.
+
+    # --- lifecycle ---------------------------------------------------------------
+    def start(self) -> str:
+        if self._server is None:
+            handler = type("_BoundHandler", (_Handler,), {"front": self})
+            self._server = _Server(("127.0.0.1", 0), handler)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="aws-front", daemon=True
+            )
+            self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        # Pooled keep-alive connections would otherwise keep being served after stop().
+        with self._lock:
+            conns, self._conns = list(self._conns), set()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("AwsFront is not running; call start() first")
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> AwsFront:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- test knobs --------------------------------------------------------------
+    def inject(
+        self, service: str, action: str, *, code: str, message: str, status: int = 400,
+        times: int = 1, retry_after: int | None = None,
+    ) -> None:
+        """Answer the next ``times`` requests matching (service, action) with an AWS error
+        instead of forwarding them. ``"*"`` matches any service or action. ``code=
+        "ConnectionReset"`` drops the connection without any response."""
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        with self._lock:
+            self._faults.append(_Fault(service, action, code, message, status, times, retry_after))
+
+    def latency(self, service: str, action: str, seconds: float) -> None:
+        """Delay matching requests by ``seconds`` until clear(); the largest matching delay wins."""
+        with self._lock:
+            self._latencies.append((service, action, float(seconds)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+            self._latencies.clear()
+
+    @property
+    def requests(self) -> list[tuple[str, str]]:
+        """Snapshot of (service, action) seen, oldest first; action is "" for REST calls."""
+        with self._lock:
+            return list(self._requests)
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    # --- used by the handler -----------------------------------------------------
+    def _track(self, conn: socket.socket, alive: bool) -> None:
+        with self._lock:
+            (self._conns.add if alive else self._conns.discard)(conn)
+
+    def _record(self, service: str, action: str) -> None:
+        with self._lock:
+            self._requests.append((service, action))
+
+    def _delay_for(self, service: str, action: str) -> float:
+        with self._lock:
+            return max(
+                (s for svc, act, s in self._latencies if _matches(svc, service) and _matches(act, action)), default=0.0
+            )
+
+    def _take_fault(self, service: str, action: str) -> _Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if _matches(fault.service, service) and _matches(fault.action, action):
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def _iam(self, account: str) -> Any:
+        with self._lock:  # botocore client creation is not thread-safe
+            client = self._iam_clients.get(account)
+            if client is None:
+                import boto3
+                import botocore.session
+                from botocore.config import Config
+
+                # Isolated from the user's ~/.aws and AWS_PROFILE: a profile missing from
+                # the config file would otherwise make client creation raise.
+                core = botocore.session.Session(session_vars={
+                    "profile": (None, None, None, None),
+                    "config_file": (None, None, os.devnull, None),
+                    "credentials_file": (None, None, os.devnull, None),
+                })
+                session = boto3.session.Session(
+                    aws_access_key_id="testing", aws_secret_access_key="testing",
+                    region_name="us-east-1", botocore_session=core,
+                )
+                config = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=self.upstream_timeout)
+                client = session.client("iam", endpoint_url=self.upstream, config=config)
+
+                def pick_account(request: Any, **_: Any) -> None:
+                    # moto picks the account from this header before the access key.
+                    request.headers["x-moto-account-id"] = account
+
+                client.meta.events.register("before-sign.iam.*", pick_account)
+                self._iam_clients[account] = client
+            return client
+
+    def _trust_policy(self, role_arn: str) -> dict | None:
+        """The role's trust policy, or None when the role does not exist."""
+        from botocore.exceptions import ClientError
+
+        match = _ROLE_ARN_RE.match(role_arn)
+        if not match:
+            return None
+        try:
+            role = self._iam(match.group(1)).get_role(RoleName=match.group(2))["Role"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return None
+            raise
+        if role.get("Arn") != role_arn:  # Same name under another path is another role.
+            return None
+        return policy_document(role.get("AssumeRolePolicyDocument"))

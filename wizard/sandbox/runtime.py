@@ -1,0 +1,102 @@
+"""Sandbox mode: real AWS SDK code against moto, started inside this process.
+
+Everything the wizard does in the sandbox runs the same code as against a real account; only the
+endpoints (AWS_ENDPOINT_URL, the SDK's own setting), the credentials (throwaway) and the keyring
+(in memory) differ. The user's own ~/.aws files are hidden from the sandbox so a demo can never
+reach a real account.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+SANDBOX_ACCOUNT = "123456789012"  # moto's default account
+SANDBOX_REGION = "us-east-1"
+# The sandbox's throwaway credentials: moto accepts any, and these unlock nothing anywhere.
+_THROWAWAY_KEY_ID = "AKIASANDBOXEXAMPLE00"
+_THROWAWAY_SECRET = "sandbox-throwaway-not-a-secret"
+
+_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+
+
+class Sandbox:
+    """Starts moto behind the checking front, and points this process's SDKs at it."""
+
+    def __init__(self) -> None:
+        self._moto = None
+        self.front = None
+        self._dir: Path | None = None
+        self._saved_env: dict[str, str | None] = {}
+
+    def start(self) -> Sandbox:
+        from moto.server import ThreadedMotoServer
+
+        from .aws_front import AwsFront
+        from .memory_keyring import MemoryKeyring
+
+        # moto's server logs every request through werkzeug to stderr, which would scribble over
+        # the terminal UI; keep only errors, and only in our log.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        logging.getLogger("werkzeug").propagate = False
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.front = AwsFront(f"http://{host}:{port}")
+        endpoint = self.front.start()
+        self._dir = Path(tempfile.mkdtemp(prefix="porter-wizard-sandbox-"))
+        self._write_profiles(self._dir)
+        env = {name: None for name in _AWS_ENV}
+        env.update({
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_CONFIG_FILE": str(self._dir / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self._dir / "credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",  # no instance-metadata probe on a laptop
+            "AWS_REGION": None, "AWS_DEFAULT_REGION": None,
+        })
+        for name, value in env.items():
+            self._saved_env[name] = os.environ.get(name)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        import keyring
+
+        keyring.set_keyring(MemoryKeyring())
+        return self
+
+    @property
+    def endpoint(self) -> str:
+        return self.front.url if self.front else ""
+
+    def _write_profiles(self, folder: Path) -> None:
+        # Two profiles so the profile picker has something real to show.
+        (folder / "config").write_text(
+            f"[default]\nregion = {SANDBOX_REGION}\n\n[profile sandbox-admin]\nregion = eu-west-1\n")
+        (folder / "credentials").write_text(
+            "".join(f"[{name}]\naws_access_key_id = {_THROWAWAY_KEY_ID}\n"
+                    f"aws_secret_access_key = {_THROWAWAY_SECRET}\n\n"
+                    for name in ("default", "sandbox-admin")))
+
+    def stop(self) -> None:
+        if self.front:
+            self.front.stop()
+        if self._moto:
+            self._moto.stop()
+        for name, value in self._saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

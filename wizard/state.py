@@ -1,0 +1,163 @@
+"""The wizard's non-secret progress, and how it is saved and read back.
+
+Saved after every step so that quitting (or a crash, or a closed SSH session) loses nothing: the
+next launch resumes at the same step with the same answers. Secrets never enter this file; it
+records only *that* a secret is stored, and when it expires.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import StateFileError
+from .paths import ensure_private_dir
+
+STATE_VERSION = 1
+
+
+@dataclass
+class AwsProgress:
+    #: "profile" (a named botocore profile), "default" (the default credential chain) or
+    #: "keys" (access keys typed into the wizard, kept in the keyring).
+    credential_source: str = ""
+    profile: str = ""
+    #: The region the PorterRole stack lives in (IAM is global; CloudFormation is not).
+    home_region: str = ""
+    account_id: str = ""
+    #: What STS GetCallerIdentity said for the chosen credentials, shown next to the field.
+    detected_account_id: str = ""
+    caller_arn: str = ""
+    #: Generated once per project; not a secret (AWS documents ExternalId as a confused-deputy
+    #: guard, visible in the trust policy), so it may live here.
+    external_id: str = ""
+    stack_name: str = "PorterRole"
+    stack_id: str = ""
+    role_arn: str = ""
+    #: When the stack last changed (ISO 8601): a role younger than a minute or two may still be
+    #: propagating through IAM, so verification retries instead of failing at once.
+    stack_changed_at: str = ""
+    #: "create" (the wizard creates the stack) or "console" (the user does, via quick-create).
+    grant_path: str = ""
+    assumed_arn: str = ""
+    verified_at: str = ""
+
+
+@dataclass
+class SecretRecord:
+    """That a secret exists in the keyring, and when it stops working. Never its value."""
+
+    kind: str
+    stored_at: str
+    expires_at: str = ""
+
+
+@dataclass
+class WizardState:
+    version: int = STATE_VERSION
+    step: str = "welcome"
+    project: str = ""
+    cloud: str = ""
+    aws: AwsProgress = field(default_factory=AwsProgress)
+    secrets: dict[str, SecretRecord] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """A dataclass from a dict, checking every field's type; unknown keys are ignored so that an
+    older wizard can read a newer file's common part."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} should be an object")
+    values = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        expected = {"str": str, "int": int}.get(str(f.type))
+        if expected and not isinstance(value, expected):
+            raise ValueError(f"{where}.{f.name} should be a {f.type}")
+        values[f.name] = value
+    return cls(**values)
+
+
+def parse_state(text: str) -> WizardState:
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("the file is not a JSON object")
+    if data.get("version") != STATE_VERSION:
+        raise ValueError(f"unknown format version {data.get('version')!r}")
+    aws = _build(AwsProgress, data.get("aws", {}), "aws")
+    secrets_raw = data.get("secrets", {})
+    if not isinstance(secrets_raw, dict):
+        raise ValueError("secrets should be an object")
+    secrets = {name: _build(SecretRecord, rec, f"secrets.{name}") for name, rec in secrets_raw.items()}
+    rest = {k: v for k, v in data.items() if k not in ("aws", "secrets")}
+    state = _build(WizardState, rest, "state")
+    state.aws, state.secrets = aws, secrets
+    return state
+
+
+class StateStore:
+    """Reads and atomically writes one state file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def load(self) -> WizardState:
+        """The saved state, a fresh one if there is none, or StateFileError if it is damaged."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return WizardState()
+        except OSError as exc:
+            raise StateFileError(
+                "Saved progress can't be read",
+                f"{self.path} could not be opened ({exc.strerror}).",
+                "Fix the file's permissions, or start over with `porter-wizard --reset`.",
+            ) from None
+        try:
+            return parse_state(text)
+        except (ValueError, TypeError) as exc:
+            # json.JSONDecodeError is a ValueError: truncated and corrupted files land here.
+            raise StateFileError(
+                "Saved progress is damaged",
+                f"{self.path} is not a progress file this wizard can read ({exc}).",
+                "Start over: the damaged file is kept beside it as a .damaged copy for support.",
+            ) from None
+
+    def save(self, state: WizardState) -> None:
+        """Write temp file, fsync, rename: a crash leaves either the old file or the new one."""
+        ensure_private_dir(self.path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".state-", dir=self.path.parent)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(state.to_json())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        dir_fd = os.open(self.path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)  # makes the rename itself durable
+        finally:
+            os.close(dir_fd)
+
+    def set_aside(self) -> Path | None:
+        """Move a damaged file out of the way (kept for support), so the wizard can start over."""
+        if not self.path.exists():
+            return None
+        target = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
+        os.replace(self.path, target)
+        return target
+
+    def reset(self) -> None:
+        self.path.unlink(missing_ok=True)
