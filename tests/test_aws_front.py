@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import time
+import urllib.parse
 import urllib.request
 
 import boto3
@@ -190,20 +191,28 @@ def test_injected_throttling_is_retried_by_botocore(front):
 
 
 @pytest.mark.parametrize(
-    ("service", "signing_name", "call", "kwargs"),
+    ("service", "signing_name", "call", "kwargs", "body_start"),
     [
-        ("service-quotas", "servicequotas", "get_service_quota", {"ServiceCode": "ec2", "QuotaCode": "L-1216C47A"}),
-        ("ec2", "ec2", "describe_vpcs", {}),
-        ("cloudformation", "cloudformation", "list_stacks", {}),
-        ("eks", "eks", "list_clusters", {}),
-        ("s3", "s3", "list_buckets", {}),
-        ("cloudwatch", "monitoring", "list_metrics", {}),
+        ("service-quotas", "servicequotas", "get_service_quota", {"ServiceCode": "ec2", "QuotaCode": "L-1216C47A"},
+         b'{"__type": "TooManyRequestsException"'),
+        ("ec2", "ec2", "describe_vpcs", {}, b"<Response><Errors><Error><Code>"),
+        ("cloudformation", "cloudformation", "list_stacks", {},
+         b'<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">'),
+        ("eks", "eks", "list_clusters", {}, b"{"),
+        ("s3", "s3", "list_buckets", {}, b"<Error><Code>"),
+        # CloudWatch left the query protocol; botocore now speaks JSON to it.
+        ("cloudwatch", "monitoring", "list_metrics", {}, b'{"__type": "TooManyRequestsException"'),
     ],
 )
-def test_injected_fault_speaks_each_protocol(front, service, signing_name, call, kwargs):
+def test_injected_fault_speaks_each_protocol(front, service, signing_name, call, kwargs, body_start):
     front.inject(signing_name, "*", code="TooManyRequestsException", message="slow down", status=429)
+    api = client(front, service)
+    raw: list[bytes] = []
+    # botocore parsers are lenient about shapes, so also check the wire body itself.
+    api.meta.events.register("after-call", lambda http_response, **_: raw.append(http_response.content))
     with pytest.raises(ClientError) as err:
-        getattr(client(front, service), call)(**kwargs)
+        getattr(api, call)(**kwargs)
+    assert raw and raw[0].startswith(body_start)
     assert _code(err) == "TooManyRequestsException"
     assert err.value.response["Error"]["Message"] == "slow down"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
@@ -240,3 +249,34 @@ def test_forwarding_keeps_moto_behaviour(front):
     with pytest.raises(ClientError) as err:
         ec2.describe_vpcs(VpcIds=[vpc_id])
     assert _code(err) == "InvalidVpcID.NotFound"
+
+
+@pytest.mark.parametrize(
+    ("condition", "external_id", "allowed"),
+    [
+        ({"StringLike": {"sts:ExternalId": "porter-*"}}, "porter-42", True),
+        ({"StringLike": {"sts:ExternalId": "porter-*"}}, "other-42", False),
+        ({"StringEquals": {"STS:externalid": ["a", "b"]}}, "b", True),  # keys are case-insensitive
+        ({"StringEquals": {"sts:ExternalId": ["a", "b"]}}, None, False),
+        ({"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}, None, True),  # no ExternalId condition at all
+    ],
+)
+def test_external_id_condition_variants(condition, external_id, allowed):
+    from wizard.sandbox.aws_wire import external_id_allowed, policy_document
+
+    # moto's raw wire form of a trust policy is URL-encoded JSON.
+    document = policy_document(urllib.parse.quote(_trust(condition)))
+    assert external_id_allowed(document, external_id) is allowed
+
+
+def test_iam_resource_detection():
+    from wizard.sandbox.aws_wire import iam_resources
+
+    assert iam_resources(NAMED_ROLE_TEMPLATE) == (True, True)
+    assert iam_resources(UNNAMED_ROLE_TEMPLATE) == (True, False)
+    # A RolePolicy's RoleName points at another role; it does not name a new one.
+    assert iam_resources("Resources:\n  P:\n    Type: AWS::IAM::RolePolicy\n    Properties:\n      RoleName: x\n") == (
+        True, False)
+    # Not valid YAML (tab indentation): the text scan still notices the named role.
+    broken = "Resources:\n\tR:\n\t\tType: AWS::IAM::Role\n\t\tProperties:\n\t\t\tRoleName: porter\n"
+    assert iam_resources(broken) == (True, True)

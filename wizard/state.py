@@ -112,7 +112,7 @@ class StateStore:
     def load(self) -> WizardState:
         """The saved state, a fresh one if there is none, or StateFileError if it is damaged."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            raw = self.path.read_bytes()
         except FileNotFoundError:
             return WizardState()
         except OSError as exc:
@@ -122,9 +122,10 @@ class StateStore:
                 "Fix the file's permissions, or start over with `porter-wizard --reset`.",
             ) from None
         try:
-            return parse_state(text)
+            return parse_state(raw.decode("utf-8"))
         except (ValueError, TypeError) as exc:
-            # json.JSONDecodeError is a ValueError: truncated and corrupted files land here.
+            # JSONDecodeError and UnicodeDecodeError are ValueErrors: truncated, corrupted and
+            # binary files all land here.
             raise StateFileError(
                 "Saved progress is damaged",
                 f"{self.path} is not a progress file this wizard can read ({exc}).",

@@ -1,28 +1,20 @@
-"""A strict-ish HTTP front for moto's server.
+"""An HTTP front for moto's server: boto3 (via ``AWS_ENDPOINT_URL``) -> AwsFront -> moto.
 
-boto3 (through ``AWS_ENDPOINT_URL``) -> AwsFront -> moto. Every request is forwarded
-unchanged except where moto is more lenient than AWS and the wizard's correctness
-depends on the difference:
+Requests are forwarded unchanged, except where moto is laxer than AWS in ways the wizard
+depends on: STS ``AssumeRole`` honours the trust policy's ``sts:ExternalId`` condition
+(and denies unknown roles), and CloudFormation ``CreateStack``/``UpdateStack``/
+``CreateChangeSet`` demand ``CAPABILITY_[NAMED_]IAM`` for IAM resources in a TemplateBody.
 
-* STS ``AssumeRole`` honours the role trust policy's ``sts:ExternalId`` condition
-  (``StringEquals``/``StringLike``) and denies roles that do not exist.
-* CloudFormation ``CreateStack``/``UpdateStack``/``CreateChangeSet`` with a
-  ``TemplateBody`` holding IAM resources demand ``CAPABILITY_IAM`` /
-  ``CAPABILITY_NAMED_IAM``.
+Tests can queue faults (``inject``) and delays (``latency``). The fault code
+``"ConnectionReset"`` answers nothing and resets the TCP connection; botocore raises
+``ConnectionClosedError`` for it (an ``HTTPClientError``, retryable in its retry modes).
 
-Tests can also queue faults (``inject``) and add delays (``latency``). The special
-fault code ``"ConnectionReset"`` drops the connection with a TCP reset instead of
-answering; botocore reports that as ``botocore.exceptions.ConnectionClosedError``
-(an ``HTTPClientError``), which its retry modes treat as retryable.
-
-The front never prints or logs anything: request bodies can carry credentials.
+Nothing is printed or logged: request bodies can carry credentials.
 """
 
 from __future__ import annotations
 
 import http.client
-import os
-import re
 import socket
 import struct
 import threading
@@ -33,25 +25,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wizard.sandbox.aws_wire import (
-    _operation,
-    access_denied_message,
-    error_response,
-    external_id_allowed,
-    first,
-    form,
-    missing_capability,
-    policy_document,
-    protocol,
+    TrustPolicies, _operation, access_denied_message, error_response, external_id_allowed, first, form,
+    missing_capability, protocol, read_body,
 )
 
 __all__ = ["AwsFront", "_operation"]
 
-_HOP_BY_HOP = {
-    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-    "trailer", "trailers", "transfer-encoding", "upgrade", "content-length", "expect",
-}
+_HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+               "trailers", "transfer-encoding", "upgrade", "content-length", "expect"}
 _CFN_TEMPLATE_ACTIONS = {"CreateStack", "UpdateStack", "CreateChangeSet"}
-_ROLE_ARN_RE = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/(?:[^/]+/)*([\w+=,.@-]+)$")
 
 
 @dataclass
@@ -101,21 +83,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_GET
 
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            # Forwarded with a Content-Length instead, so moto sees a plain body.
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
     def _send(self, status: int, headers: list[tuple[str, str]], body: bytes, reason: str | None = None) -> None:
         self.send_response_only(status, reason)
         for name, value in headers:
@@ -137,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         front = self.front
         try:
-            body = self._read_body()
+            body = read_body(self.rfile, self.headers)
         except (ValueError, OSError):
             self.close_connection = True
             self._send(400, [("Content-Type", "text/plain")], b"malformed request body")
@@ -184,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
         if service == "sts" and action == "AssumeRole":
             fields = form(body)
             role_arn = first(fields, "RoleArn") or ""
-            document = self.front._trust_policy(role_arn)
+            document = self.front._trust.get(role_arn)
             if document is None or not external_id_allowed(document, first(fields, "ExternalId")):
                 return error_response("query", "sts", "AccessDenied", access_denied_message(role_arn), 403)
         elif service == "cloudformation" and action in _CFN_TEMPLATE_ACTIONS:
@@ -237,7 +204,7 @@ class AwsFront:
         self._latencies: list[tuple[str, str, float]] = []
         self._requests: list[tuple[str, str]] = []
         self._conns: set[socket.socket] = set()
-        self._iam_clients: dict[str, Any] = {}
+        self._trust = TrustPolicies(self.upstream, self.upstream_timeout)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.last_error: BaseException | None = None  # For debugging without logging.
@@ -340,50 +307,3 @@ class AwsFront:
                         self._faults.remove(fault)
                     return fault
         return None
-
-    def _iam(self, account: str) -> Any:
-        with self._lock:  # botocore client creation is not thread-safe
-            client = self._iam_clients.get(account)
-            if client is None:
-                import boto3
-                import botocore.session
-                from botocore.config import Config
-
-                # Isolated from the user's ~/.aws and AWS_PROFILE: a profile missing from
-                # the config file would otherwise make client creation raise.
-                core = botocore.session.Session(session_vars={
-                    "profile": (None, None, None, None),
-                    "config_file": (None, None, os.devnull, None),
-                    "credentials_file": (None, None, os.devnull, None),
-                })
-                session = boto3.session.Session(
-                    aws_access_key_id="testing", aws_secret_access_key="testing",
-                    region_name="us-east-1", botocore_session=core,
-                )
-                config = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=self.upstream_timeout)
-                client = session.client("iam", endpoint_url=self.upstream, config=config)
-
-                def pick_account(request: Any, **_: Any) -> None:
-                    # moto picks the account from this header before the access key.
-                    request.headers["x-moto-account-id"] = account
-
-                client.meta.events.register("before-sign.iam.*", pick_account)
-                self._iam_clients[account] = client
-            return client
-
-    def _trust_policy(self, role_arn: str) -> dict | None:
-        """The role's trust policy, or None when the role does not exist."""
-        from botocore.exceptions import ClientError
-
-        match = _ROLE_ARN_RE.match(role_arn)
-        if not match:
-            return None
-        try:
-            role = self._iam(match.group(1)).get_role(RoleName=match.group(2))["Role"]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
-                return None
-            raise
-        if role.get("Arn") != role_arn:  # Same name under another path is another role.
-            return None
-        return policy_document(role.get("AssumeRolePolicyDocument"))

@@ -1,8 +1,8 @@
 """AWS wire-format helpers for the sandbox front (see ``aws_front``).
 
-Pure functions only: which service/operation a raw request is, which protocol its
-answer must speak, how AWS spells an error in that protocol, and the two checks moto
-skips (trust-policy ExternalId, CloudFormation IAM capabilities).
+Which service/operation a raw request is, which protocol its answer must speak, how
+AWS spells an error in that protocol, and the two checks moto skips (trust-policy
+ExternalId, CloudFormation IAM capabilities). Nothing here logs: bodies hold secrets.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import struct
+import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +27,39 @@ _UNSIGNED_STS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
 
 _SCOPE_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
 _QUERY_SCOPE_RE = re.compile(r"^[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request$")
-_CBOR_PATH_RE = re.compile(r"^/service/[^/]+/operation/([^/?]+)")
+
+
+def read_body(rfile: Any, headers: Mapping[str, str]) -> bytes:
+    """The request body, de-chunked so it can be forwarded with a Content-Length."""
+    h = lower_headers(headers)
+    if "chunked" in h.get("transfer-encoding", "").lower():
+        chunks = []
+        while size := int(rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
+            chunks.append(rfile.read(size))
+            rfile.readline()
+        while rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
+            pass
+        return b"".join(chunks)
+    length = int(h.get("content-length") or 0)
+    return rfile.read(length) if length > 0 else b""
+
+
+def isolated_boto3_session() -> Any:
+    """A boto3 session blind to ~/.aws and AWS_PROFILE: a profile named in the
+    environment but missing from the config file would make client creation raise."""
+    import os
+
+    import boto3
+    import botocore.session
+
+    core = botocore.session.Session(session_vars={
+        "profile": (None, None, None, None),
+        "config_file": (None, None, os.devnull, None),
+        "credentials_file": (None, None, os.devnull, None),
+    })
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1", botocore_session=core
+    )
 
 
 def lower_headers(headers: Mapping[str, str] | Any) -> dict[str, str]:
@@ -68,9 +100,6 @@ def _operation(headers: Mapping[str, str], body: bytes, path: str = "") -> tuple
     target = h.get("x-amz-target")
     if target:
         return service, target.rsplit(".", 1)[-1]
-    m = _CBOR_PATH_RE.match(path)
-    if m and "smithy-protocol" in h:
-        return service, m.group(1)
     action = first(form(body), "Action") if body else None
     action = action or first(parse_qs(urlsplit(path).query), "Action")
     if action:
@@ -82,27 +111,11 @@ def protocol(service: str, headers: Mapping[str, str], body: bytes, path: str = 
     h = lower_headers(headers)
     if "x-amz-target" in h:
         return "json"
-    if "smithy-protocol" in h:
-        return "cbor"
     if service == "ec2":
         return "ec2"
     if first(form(body), "Action") or first(parse_qs(urlsplit(path).query), "Action"):
         return "query"
     return "rest-xml" if service in _REST_XML else "rest-json"
-
-
-def _cbor_text(s: str) -> bytes:
-    raw = s.encode("utf-8")
-    n = len(raw)
-    if n < 24:
-        head = bytes([0x60 | n])
-    elif n < 0x100:
-        head = bytes([0x78, n])
-    elif n < 0x10000:
-        head = b"\x79" + struct.pack(">H", n)
-    else:
-        head = b"\x7a" + struct.pack(">I", n)
-    return head + raw
 
 
 def error_response(
@@ -118,15 +131,15 @@ def error_response(
             f"<RequestID>{r}</RequestID></Response>"
         )
         return status, xml, body.encode()
-    if proto in ("json", "rest-json", "cbor"):
+    if proto in ("json", "rest-json"):
         hdrs = [("x-amzn-ErrorType", code), ("x-amzn-RequestId", rid)]
-        if proto == "cbor":
-            payload = b"\xa2" + _cbor_text("__type") + _cbor_text(code) + _cbor_text("message") + _cbor_text(message)
-            return status, hdrs + [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")], payload
+        asked = lower_headers(request_headers or {})
         ctype = "application/json"
         if proto == "json":
-            asked = lower_headers(request_headers or {}).get("content-type", "")
-            ctype = "application/x-amz-json-1.0" if "1.0" in asked else "application/x-amz-json-1.1"
+            ctype = "application/x-amz-json-1.0" if "1.0" in asked.get("content-type", "") else "application/x-amz-json-1.1"
+        if asked.get("x-amzn-query-mode") == "true":
+            # Services migrated off the query protocol (SQS, CloudWatch) report the code here too.
+            hdrs.append(("x-amzn-query-error", f"{code};{'Receiver' if status >= 500 else 'Sender'}"))
         payload = json.dumps({"__type": code, "message": message}).encode()
         return status, hdrs + [("Content-Type", ctype)], payload
     if proto == "rest-xml" and service == "s3":
@@ -197,6 +210,58 @@ def external_id_allowed(document: dict, external_id: str | None) -> bool:
         ):
             return True
     return False
+
+
+_ROLE_ARN_RE = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/(?:[^/]+/)*([\w+=,.@-]+)$")
+
+
+def parse_role_arn(role_arn: str) -> tuple[str, str] | None:
+    """(account, role name), or None when this cannot name a role at all."""
+    m = _ROLE_ARN_RE.match(role_arn)
+    return (m.group(1), m.group(2)) if m else None
+
+
+class TrustPolicies:
+    """Reads role trust policies straight from moto (not through the front)."""
+
+    def __init__(self, upstream: str, timeout: float) -> None:
+        self._upstream, self._timeout = upstream, timeout
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, account: str) -> Any:
+        with self._lock:  # botocore client creation is not thread-safe; using a client is.
+            if account not in self._clients:
+                from botocore.config import Config
+
+                config = Config(retries={"total_max_attempts": 2, "mode": "standard"}, read_timeout=self._timeout)
+                client = isolated_boto3_session().client("iam", endpoint_url=self._upstream, config=config)
+
+                def pick_account(request: Any, **_: Any) -> None:
+                    # moto serves many accounts and honours this header before the access key,
+                    # so cross-account roles (the point of an ExternalId) are found too.
+                    request.headers["x-moto-account-id"] = account
+
+                client.meta.events.register("before-sign.iam.*", pick_account)
+                self._clients[account] = client
+            return self._clients[account]
+
+    def get(self, role_arn: str) -> dict | None:
+        """The role's trust policy, or None when no such role exists."""
+        from botocore.exceptions import ClientError
+
+        parsed = parse_role_arn(role_arn)
+        if parsed is None:
+            return None
+        try:
+            role = self._client(parsed[0]).get_role(RoleName=parsed[1])["Role"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return None
+            raise
+        if role.get("Arn") != role_arn:  # The same name under another path is another role.
+            return None
+        return policy_document(role.get("AssumeRolePolicyDocument"))
 
 
 def access_denied_message(role_arn: str) -> str:

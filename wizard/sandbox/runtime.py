@@ -29,6 +29,7 @@ class Sandbox:
 
     def __init__(self) -> None:
         self._moto = None
+        self.moto_url = ""
         self.front = None
         self._dir: Path | None = None
         self._saved_env: dict[str, str | None] = {}
@@ -46,7 +47,8 @@ class Sandbox:
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
-        self.front = AwsFront(f"http://{host}:{port}")
+        self.moto_url = f"http://{host}:{port}"
+        self.front = AwsFront(self.moto_url)
         endpoint = self.front.start()
         self._dir = Path(tempfile.mkdtemp(prefix="porter-wizard-sandbox-"))
         self._write_profiles(self._dir)
@@ -81,6 +83,15 @@ class Sandbox:
             "".join(f"[{name}]\naws_access_key_id = {_THROWAWAY_KEY_ID}\n"
                     f"aws_secret_access_key = {_THROWAWAY_SECRET}\n\n"
                     for name in ("default", "sandbox-admin")))
+
+    def reset(self) -> None:
+        """Forget every resource and injected fault: a clean account, as at start (for tests)."""
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(f"{self.moto_url}/moto-api/reset",
+                                                      method="POST"), timeout=10).close()
+        if self.front:
+            self.front.clear()
 
     def stop(self) -> None:
         if self.front:

@@ -1,0 +1,56 @@
+"""Shared fixtures: the product's own sandbox (moto's server behind the checking front), a private
+config directory, and a way to build the app around a given state."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from wizard.context import WizardContext
+from wizard.sandbox.memory_keyring import MemoryKeyring
+from wizard.sandbox.runtime import Sandbox
+from wizard.secret_store import SecretStore
+from wizard.state import StateStore, WizardState
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """One moto server for the whole run; each test gets a clean account through `aws`."""
+    box = Sandbox().start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def aws(sandbox):
+    sandbox.reset()
+    yield sandbox
+    sandbox.front.clear()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("PORTER_WIZARD_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def keyring_backend() -> MemoryKeyring:
+    return MemoryKeyring()
+
+
+@pytest.fixture
+def make_ctx(home, keyring_backend):
+    def build(state: WizardState | None = None, *, sandbox_endpoint: str = "http://127.0.0.1:PORT",
+              secrets: SecretStore | None = None, force: bool = False) -> WizardContext:
+        store = StateStore(home / "state.json")
+        ctx = WizardContext(state=state or WizardState(), store=store,
+                            secrets=secrets or SecretStore(keyring_backend), sandbox=True,
+                            sandbox_endpoint=sandbox_endpoint, force=force)
+        return ctx
+    return build
+
+
+def files_under(root: Path) -> list[Path]:
+    return [Path(d) / f for d, _, names in os.walk(root) for f in names]

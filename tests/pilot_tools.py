@@ -1,0 +1,40 @@
+"""Helpers for driving the app with Textual's Pilot."""
+from __future__ import annotations
+
+from textual.widgets import Button, Static
+
+
+async def settle(pilot, rounds: int = 50) -> None:
+    """Wait until every worker has finished and the messages they posted are handled."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in pilot.app.workers):
+            await pilot.pause()
+            return
+
+
+async def press(pilot, button_id: str) -> None:
+    """Press a button the way a click would (Button.Pressed), then let the work finish."""
+    button = pilot.app.screen.query_one(f"#{button_id}", Button)
+    assert is_shown(button) and not button.disabled, f"#{button_id} is not available"
+    button.press()
+    await settle(pilot)
+
+
+def text_of(pilot, selector: str) -> str:
+    return str(pilot.app.screen.query_one(selector, Static).render())
+
+
+def is_shown(widget) -> bool:
+    """Displayed, and so is every container it sits in."""
+    node = widget
+    while node is not None and node is not widget.screen:
+        if not node.display:
+            return False
+        node = node.parent
+    return True
+
+
+def shown_buttons(pilot) -> set[str]:
+    return {b.id for b in pilot.app.screen.query(Button) if b.id and is_shown(b)}

@@ -1,0 +1,181 @@
+"""The whole AWS connection, driven through the screens against the sandbox's moto."""
+from __future__ import annotations
+
+import boto3
+
+from screens.app import WizardApp
+from wizard.aws import role_stack as rs
+from wizard.state import StateStore
+
+from .pilot_tools import press, settle, shown_buttons, text_of
+
+SIZE = (100, 50)
+
+
+async def through_account(pilot) -> None:
+    await pilot.press(*"acme-prod")
+    await press(pilot, "continue")
+    assert pilot.app.screen.STEP == "aws.account"
+    assert "Account 123456789012" in text_of(pilot, "#identity")
+    await press(pilot, "continue")
+    assert pilot.app.screen.STEP == "aws.grant"
+
+
+def stack_parameters() -> dict[str, str]:
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    stack = cfn.describe_stacks(StackName=rs.STACK_NAME)["Stacks"][0]
+    return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+
+
+async def test_create_stack_verify_and_connect(aws, make_ctx):
+    ctx = make_ctx()
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        assert shown_buttons(pilot) >= {"create", "console"}
+        await press(pilot, "create")
+        assert "is ready (CREATE_COMPLETE)" in text_of(pilot, "#status")
+        await press(pilot, "continue")
+        assert pilot.app.screen.STEP == "aws.verify"
+        assert "Verified" in text_of(pilot, "#result")
+        await press(pilot, "continue")
+        assert pilot.app.screen.STEP == "aws.connected"
+    saved = StateStore(ctx.store.path).load()
+    assert saved.step == "aws.connected" and saved.project == "acme-prod"
+    assert saved.aws.account_id == "123456789012"
+    assert saved.aws.role_arn == "arn:aws:iam::123456789012:role/porter-manager"
+    assert stack_parameters()["ExternalId"] == saved.aws.external_id
+    assert saved.aws.assumed_arn.endswith("assumed-role/porter-manager/porter-wizard-verify")
+
+
+async def test_console_path_shows_the_link_and_continues_when_the_stack_appears(aws, make_ctx):
+    ctx = make_ctx()
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        pilot.app.screen.query_one("#console").press()
+        await pilot.pause()
+        link = pilot.app.screen.query_one("#link").value
+        assert "#/stacks/quickcreate?" in link and f"param_ExternalId={ctx.state.aws.external_id}" in link
+        assert "Waiting for PorterRole" in text_of(pilot, "#status")
+        # Meanwhile the user creates the stack in the console (here: with boto3, as the console would).
+        boto3.client("cloudformation", region_name="us-east-1").create_stack(
+            StackName=rs.STACK_NAME, TemplateBody=rs.template_body(), Capabilities=["CAPABILITY_NAMED_IAM"],
+            Parameters=[{"ParameterKey": "ExternalId", "ParameterValue": ctx.state.aws.external_id}])
+        await settle(pilot)
+        assert "is ready" in text_of(pilot, "#status")
+        assert ctx.state.aws.grant_path == "console"
+
+
+async def test_existing_matching_stack_is_reused_not_recreated(aws, make_ctx):
+    rs.RoleStack(boto3.Session(), "us-east-1").create("porter-existing")
+    ctx = make_ctx()
+    ctx.state.aws.external_id = "porter-existing"
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        await settle(pilot)
+        assert "already exists and matches" in text_of(pilot, "#status")
+        assert shown_buttons(pilot) == {"reuse"}
+        await press(pilot, "reuse")
+        assert pilot.app.screen.STEP == "aws.verify"
+        assert "Verified" in text_of(pilot, "#result")
+    assert [r for r in aws.front.requests if r == ("cloudformation", "UpdateStack")] == []
+
+
+async def test_stack_with_another_external_id_is_updated_only_after_confirmation(aws, make_ctx):
+    rs.RoleStack(boto3.Session(), "us-east-1").create("porter-someone-else")
+    ctx = make_ctx()
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        await settle(pilot)
+        assert "ExternalId (porter-someone-else) is not this project's" in text_of(pilot, "#status")
+        assert shown_buttons(pilot) == {"reuse", "update"}
+        await press(pilot, "update")
+        assert type(pilot.app.screen).__name__ == "ConfirmModal"
+        await pilot.press("escape")  # the default answer is no
+        await settle(pilot)
+        assert stack_parameters()["ExternalId"] == "porter-someone-else"
+        assert "Nothing was changed" in text_of(pilot, "#status")
+        await press(pilot, "update")
+        pilot.app.screen.query_one("#confirm").press()
+        await settle(pilot)
+        assert stack_parameters()["ExternalId"] == ctx.state.aws.external_id
+        assert "is ready (UPDATE_COMPLETE)" in text_of(pilot, "#status")
+
+
+async def test_reusing_a_foreign_stack_adopts_its_external_id(aws, make_ctx):
+    rs.RoleStack(boto3.Session(), "us-east-1").create("porter-from-dashboard")
+    ctx = make_ctx()
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        await settle(pilot)
+        await press(pilot, "reuse")
+        assert ctx.state.aws.external_id == "porter-from-dashboard"
+        assert "Verified" in text_of(pilot, "#result")
+
+
+async def test_wrong_external_id_is_explained_with_a_way_out(aws, make_ctx):
+    ctx = make_ctx()
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        await press(pilot, "create")
+        ctx.state.aws.external_id = "porter-not-the-one-in-the-trust-policy"
+        ctx.state.aws.stack_changed_at = "2020-01-01T00:00:00+00:00"  # old role: no propagation retries
+        await press(pilot, "continue")
+        assert "could not be assumed" in text_of(pilot, "#result")
+        error = text_of(pilot, "#error")
+        assert "The role refused the wizard" in error and "ExternalId" in error
+        assert shown_buttons(pilot) >= {"retry", "to-grant"}
+        assert "Traceback" not in error
+
+
+async def test_propagation_delay_is_retried_and_said(aws, make_ctx, monkeypatch):
+    monkeypatch.setattr("wizard.aws.verify.BACKOFF_S", (0.3, 0.3, 0.3, 0.3, 0.3))
+    ctx = make_ctx()
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        await press(pilot, "create")
+        aws.front.inject("sts", "AssumeRole", code="AccessDenied", message="propagating", status=403, times=2)
+        aws.front.reset_log()
+        await press(pilot, "continue")
+        assert pilot.app.screen.STEP == "aws.verify"
+        assert "Verified" in text_of(pilot, "#result")
+        assert aws.front.requests.count(("sts", "AssumeRole")) == 3
+
+
+async def test_expired_credentials_on_the_account_step(aws, make_ctx):
+    aws.front.inject("sts", "GetCallerIdentity", code="ExpiredToken", message="expired", status=403, times=20)
+    async with WizardApp(make_ctx()).run_test(size=SIZE) as pilot:
+        await pilot.press(*"acme-prod")
+        await press(pilot, "continue")
+        assert "could not be used" in text_of(pilot, "#identity")
+        assert "expired" in text_of(pilot, "#error")
+        await press(pilot, "continue")  # refused: the account is not confirmed
+        assert pilot.app.screen.STEP == "aws.account"
+
+
+async def test_typed_account_must_match_the_credentials(aws, make_ctx):
+    async with WizardApp(make_ctx()).run_test(size=SIZE) as pilot:
+        await pilot.press(*"acme-prod")
+        await press(pilot, "continue")
+        field = pilot.app.screen.query_one("#account-id")
+        field.value = "2109-8765-4321"
+        await pilot.pause()
+        assert "belong to account 123456789012, not 210987654321" in text_of(pilot, "#account-id-error")
+        await press(pilot, "continue")
+        assert pilot.app.screen.STEP == "aws.account"
+        field.value = "12345678901"
+        await pilot.pause()
+        assert "exactly 12 digits; this has 11" in text_of(pilot, "#account-id-error")
+
+
+async def test_back_goes_to_the_previous_step_and_keeps_answers(aws, make_ctx):
+    ctx = make_ctx()
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen.STEP == "aws.account"
+        assert pilot.app.screen.query_one("#account-id").value == "123456789012"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen.STEP == "welcome"
+        assert pilot.app.screen.query_one("#project").value == "acme-prod"
