@@ -52,7 +52,7 @@ def test_role_requires_the_external_id(session):
     with pytest.raises(CloudError) as wrong:
         verify.assume_role(session, role_arn, "porter-wrong")
     assert wrong.value.code == "AccessDenied"
-    assert "ExternalId" in wrong.value.what and "Update stack" in wrong.value.next_step
+    assert "ExternalId" in wrong.value.what and "Update it" in wrong.value.next_step
 
 
 def test_new_role_is_retried_while_iam_propagates(session, aws):

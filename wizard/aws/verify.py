@@ -78,6 +78,6 @@ def _explain(err: CloudError, role_arn: str, young: bool) -> WizardError:
         f"AWS denied sts:AssumeRole on {role_arn}.{waited} Either the ExternalId this project "
         "uses does not match the one in the role's trust policy, or the trust policy does not "
         "trust your account (TrustThisAccount=false), or your identity lacks sts:AssumeRole.",
-        "Open the PorterRole stack's Parameters tab and compare ExternalId with the one shown "
-        "here; press Update stack to put this project's ExternalId in the role, or go back and "
-        "reuse the stack's.", code="AccessDenied")
+        "Press “Back to the stack”: there, “Update it…” puts this project's ExternalId in the "
+        "role (after you confirm), and “Reuse it” adopts the stack's own. The stack's Parameters "
+        "tab in the CloudFormation console shows which ExternalId it has.", code="AccessDenied")

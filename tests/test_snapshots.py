@@ -1,0 +1,108 @@
+"""What each screen looks like at a fixed terminal size (SVG snapshots in __snapshots__/).
+
+Values that change from run to run (ExternalId, sandbox port, timestamps) are fixed in the state
+so that a difference in a snapshot is a difference in the screen.
+"""
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from screens.app import WizardApp
+from wizard.aws import role_stack as rs
+from wizard.errors import StateFileError
+from wizard.state import WizardState
+
+from .pilot_tools import settle
+
+SIZE = (100, 40)
+EXTERNAL_ID = "porter-0123456789abcdef0123456789abcdef"
+
+
+def state_at(step: str) -> WizardState:
+    state = WizardState(step=step, project="acme-prod", cloud="aws")
+    aws = state.aws
+    aws.credential_source, aws.profile, aws.home_region = "profile", "default", "us-east-1"
+    aws.account_id = aws.detected_account_id = "123456789012"
+    aws.caller_arn = "arn:aws:iam::123456789012:user/moto"
+    aws.external_id = EXTERNAL_ID
+    return state
+
+
+def connected_state(step: str) -> WizardState:
+    state = state_at(step)
+    aws = state.aws
+    aws.role_arn = "arn:aws:iam::123456789012:role/porter-manager"
+    aws.stack_changed_at = "2026-01-01T00:00:00+00:00"
+    aws.assumed_arn = "arn:aws:sts::123456789012:assumed-role/porter-manager/porter-wizard-verify"
+    aws.verified_at = "2026-11-23T10:00:00+00:00"
+    return state
+
+
+async def _settle(pilot) -> None:
+    await settle(pilot)
+
+
+@pytest.fixture
+def snap(snap_compare, make_ctx):
+    def take(state: WizardState | None = None, run_before=_settle, **ctx_args) -> bool:
+        app = WizardApp(make_ctx(state, **ctx_args))
+        return snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    return take
+
+
+def test_welcome(snap, aws):
+    assert snap()
+
+
+def test_welcome_with_a_bad_project_name(snap, aws):
+    async def typed(pilot):
+        await pilot.press(*"Acme")
+        await settle(pilot)
+    assert snap(run_before=typed)
+
+
+def test_account_with_detected_identity(snap, aws):
+    assert snap(state_at("aws.account"))
+
+
+def test_grant_with_no_stack(snap, aws):
+    assert snap(state_at("aws.grant"))
+
+
+def test_grant_with_a_stack_of_another_project(snap, aws):
+    rs.RoleStack(boto3.Session(), "us-east-1").create("porter-someone-else")
+    assert snap(state_at("aws.grant"))
+
+
+def test_grant_update_confirmation(snap, aws):
+    rs.RoleStack(boto3.Session(), "us-east-1").create("porter-someone-else")
+
+    async def ask(pilot):
+        await settle(pilot)
+        pilot.app.screen.query_one("#update").press()
+        await settle(pilot)
+    assert snap(state_at("aws.grant"), run_before=ask)
+
+
+def test_verify_success(snap, aws):
+    rs.RoleStack(boto3.Session(), "us-east-1").create(EXTERNAL_ID)
+    assert snap(connected_state("aws.verify"))
+
+
+def test_verify_access_denied(snap, aws):
+    rs.RoleStack(boto3.Session(), "us-east-1").create("porter-another-external-id")
+    assert snap(connected_state("aws.verify"))
+
+
+def test_connected(snap, aws):
+    assert snap(connected_state("aws.connected"))
+
+
+def test_damaged_state(snap_compare, make_ctx):
+    error = StateFileError("Saved progress is damaged",
+                           "/home/user/.config/porter-wizard/state.json is not a progress file this "
+                           "wizard can read (Expecting value: line 1 column 1 (char 0)).",
+                           "Start over: the damaged file is kept beside it as a .damaged copy.")
+    app = WizardApp(make_ctx(), startup_error=error)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
