@@ -87,10 +87,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response_only(status, reason)
         for name, value in headers:
             self.send_header(name, value)
-        if self.command != "HEAD":
+        # HEAD, 204 and 304 answers carry no body, and must not announce one.
+        bodyless = self.command == "HEAD" or status in (204, 304)
+        if not bodyless:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if self.command != "HEAD" and body:
+        if not bodyless and body:
             self.wfile.write(body)
 
     def _reset(self) -> None:

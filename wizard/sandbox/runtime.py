@@ -92,6 +92,7 @@ class Sandbox:
                                                       method="POST"), timeout=10).close()
         if self.front:
             self.front.clear()
+            self.front.reset_log()
 
     def stop(self) -> None:
         if self.front:

@@ -1,0 +1,104 @@
+"""The installed `porter-wizard` in a real terminal (tmux): typed into, read back, killed, resumed."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+WIDTH, HEIGHT = 100, 40
+
+
+class Terminal:
+    def __init__(self, home, command: str) -> None:
+        assert shutil.which("tmux"), "tmux is needed for the terminal tests (.ci/run installs it)"
+        assert shutil.which("porter-wizard"), "install the project first: pip install -e '.[test]'"
+        self.socket = f"pw-test-{uuid.uuid4().hex[:8]}"
+        env = {**os.environ, "PORTER_WIZARD_HOME": str(home), "TERM": "xterm-256color"}
+        self._tmux("new-session", "-d", "-s", "w", "-x", str(WIDTH), "-y", str(HEIGHT), command, env=env)
+
+    def _tmux(self, *args: str, env=None) -> str:
+        return subprocess.run(["tmux", "-L", self.socket, *args], check=True, capture_output=True,
+                              text=True, env=env).stdout
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", "w")
+
+    def wait_for(self, text: str, timeout: float = 40) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if text in shown:
+                return shown
+            time.sleep(0.25)
+        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self._tmux("send-keys", "-t", "w", key)
+            time.sleep(0.15)
+
+    def type(self, text: str) -> None:
+        self._tmux("send-keys", "-t", "w", "-l", text)
+
+    def pid(self) -> int:
+        return int(self._tmux("display-message", "-p", "-t", "w", "#{pane_pid}").strip())
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+
+
+@pytest.fixture
+def terminals():
+    opened: list[Terminal] = []
+
+    def open_terminal(home, command="porter-wizard --sandbox"):
+        opened.append(Terminal(home, command))
+        return opened[-1]
+
+    yield open_terminal
+    for term in opened:
+        term.close()
+
+
+def to_grant_step(term: Terminal) -> None:
+    term.wait_for("SANDBOX")
+    term.wait_for("Connect your cloud account to Porter")
+    term.type("acme-prod")
+    term.keys("Tab", "Enter")  # to the cloud list; Enter picks AWS and continues
+    term.wait_for("Account 123456789012")
+    term.keys("Tab", "Tab", "Enter")  # past the account ID (prefilled) to Continue
+    term.wait_for("There is no PorterRole stack")
+
+
+def test_sandbox_end_to_end_in_a_real_terminal(tmp_path, terminals):
+    term = terminals(tmp_path)
+    to_grant_step(term)
+    assert "step 2 of 4" in term.screen()
+    term.keys("Enter")  # "Create the stack now" has focus
+    term.wait_for("is ready (CREATE_COMPLETE)")
+    term.keys("Enter")
+    term.wait_for("Verified. The wizard became")
+    term.keys("Enter")
+    shown = term.wait_for("Your AWS account is connected")
+    assert "arn:aws:iam::123456789012:role/porter-manager" in shown
+    assert "Traceback" not in shown
+
+
+def test_killed_between_steps_resumes_at_the_same_step(tmp_path, terminals):
+    term = terminals(tmp_path)
+    to_grant_step(term)
+    os.kill(term.pid(), signal.SIGKILL)  # no clean shutdown: only what was saved survives
+    saved = json.loads((tmp_path / "sandbox" / "state.json").read_text())
+    assert saved["step"] == "aws.grant" and saved["aws"]["account_id"] == "123456789012"
+    again = terminals(tmp_path)
+    again.wait_for("step 2 of 4 · Grant permissions")
+    shown = again.wait_for(saved["aws"]["external_id"])
+    assert "123456789012" in shown
+    # The sandbox's AWS starts empty each launch, so the stack is looked up afresh.
+    again.wait_for("There is no PorterRole stack")
