@@ -23,6 +23,9 @@ class WizardApp(App):
         self.ctx = ctx
         self._startup_error = startup_error
         self._started = False
+        #: Lines printed to the terminal after the app exits, so that what the user may need
+        #: later (a console link, say) survives in the scrollback, also over SSH.
+        self.exit_notes: dict[str, str] = {}
 
     def on_mount(self) -> None:
         if self._startup_error is not None:

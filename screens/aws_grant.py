@@ -17,6 +17,7 @@ from wizard.aws import role_stack as rs
 from wizard.aws import session as aws_session
 from wizard.browser import can_open_browser, open_page
 from wizard.errors import WizardError
+from wizard.logs import log
 
 from .base import WizardScreen
 from .worker_tools import cancelled as _cancelled
@@ -286,6 +287,10 @@ class AwsGrantScreen(WizardScreen):
         changed = info.last_changed or datetime.now(timezone.utc)
         aws.stack_changed_at = changed.isoformat()
         self.wizard.save_progress()
+        self._forget_link()
+
+    def _forget_link(self) -> None:
+        self.wizard.exit_notes.pop("quick-create", None)
 
     def _settled(self, info: rs.StackInfo) -> None:
         self._record(info)
@@ -305,6 +310,9 @@ class AwsGrantScreen(WizardScreen):
         partition = aws.caller_arn.split(":")[1] if aws.caller_arn.startswith("arn:") else "aws"
         url = rs.quick_create_url(aws.home_region, partition, aws.external_id)
         self.query_one("#link", Input).value = url
+        log.info("quick-create link: %s", url)
+        self.wizard.exit_notes["quick-create"] = (
+            f"Create the {aws.stack_name} stack in the AWS console (account {aws.account_id}):\n{url}")
         self.query_one("#console-panel").display = True
         self.query_one("#open", Button).display = can_open_browser()
         self._offer()

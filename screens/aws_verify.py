@@ -10,6 +10,7 @@ from textual.widgets import Button, LoadingIndicator, Static
 
 from wizard.aws import session as aws_session
 from wizard.aws import verify
+from wizard.aws.role_stack import RoleStack
 from wizard.errors import WizardError
 
 from .base import WizardScreen
@@ -60,7 +61,9 @@ class AwsVerifyScreen(WizardScreen):
             identity = verify.assume_role(
                 session, aws.role_arn, aws.external_id, role_changed_at=changed,
                 on_retry=lambda notice: self.post_message(VerifyRetrying(notice)),
-                cancelled=_cancelled, sleep=_sleep)
+                cancelled=_cancelled, sleep=_sleep,
+                stack_exists=lambda: RoleStack(session, aws.home_region or session.region_name,
+                                               aws.stack_name).describe() is not None)
         except WizardError as err:
             self.post_message(StepFailed(err))
             return

@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
                             sandbox_endpoint=sandbox.endpoint if sandbox else "", force=args.force)
         from .app import WizardApp
 
-        WizardApp(ctx, startup_error=startup_error).run()
+        app = WizardApp(ctx, startup_error=startup_error)
+        app.run()
+        for note in app.exit_notes.values():
+            print(note)
     finally:
         if sandbox:
             sandbox.stop()

@@ -40,6 +40,7 @@ def assume_role(session: boto3.Session, role_arn: str, external_id: str, *,
                 role_changed_at: datetime | None = None,
                 on_retry: Callable[[RetryNotice], None] = lambda notice: None,
                 cancelled: Callable[[], bool] = lambda: False,
+                stack_exists: Callable[[], bool] = lambda: True,
                 sleep: Callable[[float], None] = time.sleep,
                 now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> AssumedIdentity:
     """AssumeRole as the platform will, retrying AccessDenied only while the role is new."""
@@ -55,6 +56,13 @@ def assume_role(session: boto3.Session, role_arn: str, external_id: str, *,
                                         ExternalId=external_id, DurationSeconds=900)["Credentials"]
             break
         except CloudError as err:
+            if err.code == "AccessDenied" and not stack_exists():
+                raise CloudError(
+                    "The role is gone",
+                    f"AWS refused sts:AssumeRole because the stack that created {role_arn} no "
+                    "longer exists (someone deleted it; in sandbox mode, each launch starts with "
+                    "an empty account).", "Press “Back to the stack” to create it again.",
+                    code="StackGone") from None
             if err.code != "AccessDenied" or attempt == attempts or cancelled():
                 raise _explain(err, role_arn, young) from None
             wait = BACKOFF_S[attempt - 1]
