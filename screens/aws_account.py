@@ -108,6 +108,15 @@ class AwsAccountScreen(WizardScreen):
         identity.update("Checking who these credentials belong to…")
         self._detect(key)
 
+    @on(OptionList.OptionSelected, "#source")
+    def _source_chosen(self, event: OptionList.OptionSelected) -> None:
+        # Enter on a source moves on to what that source needs next.
+        self.query_one("#key-id" if event.option.id == KEYS else "#account-id").focus()
+
+    @on(Input.Submitted, "#account-id")
+    def _account_entered(self) -> None:
+        self._continue()
+
     def _source(self, key: str) -> aws_session.CredentialSource:
         if key.startswith("profile:"):
             return aws_session.CredentialSource("profile", key.partition(":")[2])

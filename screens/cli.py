@@ -12,11 +12,21 @@ from wizard.secret_store import SecretStore
 from wizard.state import StateStore, WizardState
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("porter-wizard")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="porter-wizard",
         description="Connect your own cloud account to Porter, step by step. Progress is saved "
                     "after every step; run it again to resume.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--sandbox", action="store_true",
                         help="run against local doubles of the cloud APIs (no account needed); "
                              "sandbox progress is kept apart from real progress")

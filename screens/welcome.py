@@ -48,6 +48,10 @@ class WelcomeScreen(WizardScreen):
         # Say what is wrong while typing, but don't scold an empty field before Continue.
         self.query_one("#project-field", Field).check(quiet_when_empty=True)
 
+    @on(Input.Submitted, "#project")
+    def _project_entered(self) -> None:
+        self.query_one("#cloud", OptionList).focus()
+
     @on(OptionList.OptionSelected, "#cloud")
     def _cloud_chosen(self) -> None:
         self._continue()

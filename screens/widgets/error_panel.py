@@ -5,6 +5,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from wizard.errors import WizardError
+from wizard.logs import log
 
 
 class ErrorPanel(Static):
@@ -15,6 +16,7 @@ class ErrorPanel(Static):
             self.update("")
             self.display = False
             return
+        log.warning("shown to the user: %s: %s", error.title, error.what)
         text = Text()
         text.append(error.title + "\n", style="bold")
         text.append(error.what + "\n")
