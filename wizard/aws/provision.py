@@ -1,0 +1,122 @@
+"""Provisioning: the steps that build the cluster, in order, each one idempotent.
+
+Every step first looks for the resource it would create (by the cluster's tag, or by its unique
+name) and only creates what is missing, so a crash, Ctrl-C or lost network followed by a relaunch
+continues where it stopped without making anything twice.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..errors import CloudError
+from .errors import aws_call
+from .plan import ClusterPlan
+from .session import client_config
+
+if TYPE_CHECKING:
+    import boto3
+
+
+class Cancelled(Exception):
+    """The user stopped provisioning; everything made so far stays and is found on resume."""
+
+
+@dataclass
+class StepState:
+    key: str
+    label: str
+    status: str = "waiting"  # waiting, working, then found/created (provision),
+    #                          deleted/absent (teardown), or failed
+    detail: str = ""
+    started: float | None = None
+    finished: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.monotonic()) - self.started
+
+
+@dataclass
+class Run:
+    """What the steps share: clients, the plan, the IDs found or made so far."""
+    session: boto3.Session
+    plan: ClusterPlan
+    cancelled: Callable[[], bool] = lambda: False
+    sleep: Callable[[float], None] = time.sleep
+    poll_seconds: float = 10.0
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def client(self, name: str):
+        return self.session.client(name, region_name=self.plan.region, config=client_config())
+
+    def wait_until(self, what: str, probe: Callable[[], str | None], ready: set[str],
+                   failed: set[str] = frozenset(), timeout_s: float = 3600) -> str:
+        """Poll until probe() returns a ready state; raise on a failed one or on cancel."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            state = probe()
+            if state in ready:
+                return state
+            if state in failed:
+                raise CloudError(f"{what} failed", f"AWS reports {what} as {state}.",
+                                 "Open it in the AWS console to see why, fix that, then resume.",
+                                 code=state or "FAILED")
+            if self.cancelled():
+                raise Cancelled(what)
+            if time.monotonic() > deadline:
+                raise CloudError(f"{what} is taking too long", f"{what} is still {state}.",
+                                 "Resume later: the wizard picks it up where it is.",
+                                 code="Timeout", retryable=True)
+            self.sleep(self.poll_seconds)
+
+
+Step = tuple[str, str, Callable[[Run], tuple[str, str]]]
+
+
+def steps() -> list[Step]:
+    from . import provision_cluster as cluster
+    from . import provision_network as network
+
+    return [
+        ("vpc", "VPC", network.vpc),
+        ("subnets", "Subnets (public and private, 2 zones)", network.subnets),
+        ("igw", "Internet gateway", network.internet_gateway),
+        ("eip", "Elastic IP for the NAT gateway", network.elastic_ip),
+        ("nat", "NAT gateway", network.nat_gateway),
+        ("routes", "Route tables", network.routes),
+        ("iam", "IAM roles for EKS", cluster.iam_roles),
+        ("nlb", "Network Load Balancer", cluster.load_balancer),
+        ("eks", "EKS cluster", cluster.eks_cluster),
+        ("nodes", "Node group", cluster.node_group),
+    ]
+
+
+def run_steps(run: Run, todo: list[Step], on_step: Callable[[StepState], None], verb: str) -> None:
+    """Run steps in order; each reports working, then its outcome (or failed)."""
+    states = [StepState(key, label) for key, label, _ in todo]
+    for state in states:
+        on_step(state)
+    for (key, label, act), state in zip(todo, states):
+        if run.cancelled():
+            raise Cancelled(label)
+        state.status, state.started = "working", time.monotonic()
+        on_step(state)
+        try:
+            with aws_call(f"{verb} the {label[0].lower() + label[1:]}"):
+                state.status, state.detail = act(run)
+        except Exception:
+            state.status, state.finished = "failed", time.monotonic()
+            on_step(state)
+            raise
+        state.finished = time.monotonic()
+        on_step(state)
+
+
+def provision(run: Run, on_step: Callable[[StepState], None]) -> dict[str, str]:
+    run_steps(run, steps(), on_step, "provision")
+    return dict(run.ids)

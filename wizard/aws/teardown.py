@@ -1,0 +1,160 @@
+"""Teardown: delete what provisioning made, in reverse dependency order, then sweep by tag.
+
+Each step deletes only what carries the cluster's tag (or its unique name), and tolerates what
+is already gone, so an interrupted teardown can simply be run again.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .provision import Run, StepState
+from .provision_cluster import nlb_name, role_names
+from .provision_network import _by_tag
+
+_GONE = {"ResourceNotFoundException", "LoadBalancerNotFound", "NoSuchEntity", "InvalidVpcID.NotFound",
+         "InvalidSubnetID.NotFound", "InvalidInternetGatewayID.NotFound", "InvalidAllocationID.NotFound",
+         "InvalidRouteTableID.NotFound", "NatGatewayNotFound"}
+
+
+def _gone(exc: Exception) -> bool:
+    return getattr(exc, "response", {}).get("Error", {}).get("Code", "") in _GONE
+
+
+def node_group(run: Run) -> tuple[str, str]:
+    eks, cluster, group = run.client("eks"), run.plan.name, f"{run.plan.name}-nodes"
+    try:
+        eks.delete_nodegroup(clusterName=cluster, nodegroupName=group)
+    except Exception as exc:  # noqa: BLE001
+        if _gone(exc):
+            return "absent", group
+        raise
+
+    def state() -> str:
+        try:
+            return eks.describe_nodegroup(clusterName=cluster, nodegroupName=group)["nodegroup"]["status"]
+        except Exception as exc:  # noqa: BLE001
+            if _gone(exc):
+                return "GONE"
+            raise
+    run.wait_until("deleting the node group", state, {"GONE"}, {"DELETE_FAILED"})
+    return "deleted", group
+
+
+def eks_cluster(run: Run) -> tuple[str, str]:
+    eks, name = run.client("eks"), run.plan.name
+    try:
+        eks.delete_cluster(name=name)
+    except Exception as exc:  # noqa: BLE001
+        if _gone(exc):
+            return "absent", name
+        raise
+
+    def state() -> str:
+        try:
+            return eks.describe_cluster(name=name)["cluster"]["status"]
+        except Exception as exc:  # noqa: BLE001
+            if _gone(exc):
+                return "GONE"
+            raise
+    run.wait_until("deleting the EKS cluster", state, {"GONE"}, {"FAILED"})
+    return "deleted", name
+
+
+def load_balancer(run: Run) -> tuple[str, str]:
+    elb = run.client("elbv2")
+    try:
+        arn = elb.describe_load_balancers(Names=[nlb_name(run)])["LoadBalancers"][0]["LoadBalancerArn"]
+    except Exception as exc:  # noqa: BLE001
+        if _gone(exc):
+            return "absent", nlb_name(run)
+        raise
+    elb.delete_load_balancer(LoadBalancerArn=arn)
+    return "deleted", nlb_name(run)
+
+
+def nat_gateway(run: Run) -> tuple[str, str]:
+    ec2 = run.client("ec2")
+    live = ec2.describe_nat_gateways(Filters=_by_tag(run, [{"Name": "state", "Values": [
+        "pending", "available", "deleting"]}]))["NatGateways"]
+    for nat in live:
+        ec2.delete_nat_gateway(NatGatewayId=nat["NatGatewayId"])
+        # Its Elastic IP can only be released once the gateway is fully deleted.
+        run.wait_until("deleting the NAT gateway", lambda n=nat["NatGatewayId"]: ec2.describe_nat_gateways(
+            NatGatewayIds=[n])["NatGateways"][0]["State"], {"deleted"}, {"failed"})
+    return ("deleted" if live else "absent"), ", ".join(n["NatGatewayId"] for n in live)
+
+
+def elastic_ip(run: Run) -> tuple[str, str]:
+    ec2 = run.client("ec2")
+    found = ec2.describe_addresses(Filters=_by_tag(run))["Addresses"]
+    for address in found:
+        ec2.release_address(AllocationId=address["AllocationId"])
+    return ("deleted" if found else "absent"), ", ".join(a["AllocationId"] for a in found)
+
+
+def route_tables(run: Run) -> tuple[str, str]:
+    ec2 = run.client("ec2")
+    tables = ec2.describe_route_tables(Filters=_by_tag(run))["RouteTables"]
+    for table in tables:
+        for assoc in table.get("Associations", []):
+            if not assoc.get("Main"):
+                ec2.disassociate_route_table(AssociationId=assoc["RouteTableAssociationId"])
+        ec2.delete_route_table(RouteTableId=table["RouteTableId"])
+    return ("deleted" if tables else "absent"), f"{len(tables)} route tables"
+
+
+def subnets(run: Run) -> tuple[str, str]:
+    ec2 = run.client("ec2")
+    found = ec2.describe_subnets(Filters=_by_tag(run))["Subnets"]
+    for subnet in found:
+        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+    return ("deleted" if found else "absent"), f"{len(found)} subnets"
+
+
+def internet_gateway(run: Run) -> tuple[str, str]:
+    ec2 = run.client("ec2")
+    found = ec2.describe_internet_gateways(Filters=_by_tag(run))["InternetGateways"]
+    for igw in found:
+        for attachment in igw.get("Attachments", []):
+            ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=attachment["VpcId"])
+        ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+    return ("deleted" if found else "absent"), ", ".join(i["InternetGatewayId"] for i in found)
+
+
+def vpc(run: Run) -> tuple[str, str]:
+    ec2 = run.client("ec2")
+    found = ec2.describe_vpcs(Filters=_by_tag(run))["Vpcs"]
+    for item in found:
+        ec2.delete_vpc(VpcId=item["VpcId"])
+    return ("deleted" if found else "absent"), ", ".join(v["VpcId"] for v in found)
+
+
+def iam_roles(run: Run) -> tuple[str, str]:
+    iam = run.client("iam")
+    deleted = []
+    for name in role_names(run).values():
+        try:
+            for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+            iam.delete_role(RoleName=name)
+            deleted.append(name)
+        except Exception as exc:  # noqa: BLE001
+            if not _gone(exc):
+                raise
+    return ("deleted" if deleted else "absent"), ", ".join(deleted)
+
+
+def steps() -> list[tuple[str, str, Callable[[Run], tuple[str, str]]]]:
+    return [
+        ("nodes", "Node group", node_group), ("eks", "EKS cluster", eks_cluster),
+        ("nlb", "Network Load Balancer", load_balancer), ("nat", "NAT gateway", nat_gateway),
+        ("eip", "Elastic IP", elastic_ip), ("routes", "Route tables", route_tables),
+        ("subnets", "Subnets", subnets), ("igw", "Internet gateway", internet_gateway),
+        ("vpc", "VPC", vpc), ("iam", "IAM roles for EKS", iam_roles),
+    ]
+
+
+def teardown(run: Run, on_step: Callable[[StepState], None]) -> None:
+    from .provision import run_steps
+
+    run_steps(run, steps(), on_step, "delete")
