@@ -44,6 +44,9 @@ class Sandbox:
         # the terminal UI; keep only errors, and only in our log.
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         logging.getLogger("werkzeug").propagate = False
+        # The cluster's IAM roles attach AWS managed policies (AmazonEKSClusterPolicy...), which
+        # moto only knows when asked to load them.
+        os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
