@@ -24,12 +24,19 @@ class AwsConnectedScreen(WizardScreen):
             f"{aws.stack_name} stack while Porter manages your infrastructure: deleting it revokes "
             "Porter's access. When you tear down, delete the cluster first, then the stack.",
             classes="lead")
+        yield Static("Next: choose a region, check the account's limits, review the cost, then "
+                     "provision. Nothing is created until you press Provision.", classes="lead")
         with Horizontal(classes="buttons"):
-            yield Button("Done", id="done", variant="primary")
+            yield Button("Continue", id="continue", variant="primary")
+            yield Button("Quit for now", id="quit")
 
     def on_mount(self) -> None:
-        self.query_one("#done", Button).focus()
+        self.query_one("#continue", Button).focus()
 
-    @on(Button.Pressed, "#done")
-    def _done(self) -> None:
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        self.wizard.goto("aws.region")
+
+    @on(Button.Pressed, "#quit")
+    def _quit(self) -> None:
         self.app.exit()

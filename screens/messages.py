@@ -60,3 +60,51 @@ class VerifyRetrying(Message):
 @dataclass
 class Verified(Message):
     identity: Any  # wizard.aws.verify.AssumedIdentity
+
+
+@dataclass
+class RegionsLoaded(Message):
+    regions: list[Any]  # wizard.aws.regions.Region
+
+
+@dataclass
+class QuotaChecked(Message):
+    check: Any  # wizard.aws.quotas.QuotaCheck
+
+
+@dataclass
+class QuotaChecksDone(Message):
+    checks: list[Any]
+
+
+@dataclass
+class QuotaRequestUpdate(Message):
+    request: Any  # wizard.aws.quotas.IncreaseRequest
+
+
+@dataclass
+class QuotaRequestFailed(Message):
+    key: str
+    error: WizardError
+
+
+@dataclass
+class StepChanged(Message):
+    """A provisioning or teardown step changed state."""
+    step: Any  # wizard.aws.provision.StepState
+
+
+@dataclass
+class RunFinished(Message):
+    result: Any = None
+
+
+@dataclass
+class RunStopped(Message):
+    """Cancelled by the user, or failed (error set)."""
+    error: WizardError | None = None
+
+
+@dataclass
+class SweepDone(Message):
+    leftovers: list[Any]

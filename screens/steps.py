@@ -13,9 +13,18 @@ SCREENS = {
     "aws.grant": "screens.aws_grant:AwsGrantScreen",
     "aws.verify": "screens.aws_verify:AwsVerifyScreen",
     "aws.connected": "screens.aws_connected:AwsConnectedScreen",
+    "aws.region": "screens.aws_region:AwsRegionScreen",
+    "aws.quotas": "screens.aws_quotas:AwsQuotasScreen",
+    "aws.cost": "screens.aws_cost:AwsCostScreen",
+    "aws.provision": "screens.aws_provision:AwsProvisionScreen",
+    "aws.cluster": "screens.aws_cluster:AwsClusterScreen",
+    "aws.teardown": "screens.aws_teardown:AwsTeardownScreen",
 }
 
-FLOWS = {"aws": ["aws.account", "aws.grant", "aws.verify", "aws.connected"]}
+FLOWS = {"aws": ["aws.account", "aws.grant", "aws.verify", "aws.connected", "aws.region",
+                 "aws.quotas", "aws.cost", "aws.provision", "aws.cluster"]}
+# Steps outside the straight line, and where Back takes them.
+ASIDE = {"aws.teardown": "aws.cluster"}
 
 TITLES = {
     "welcome": "Welcome",
@@ -23,6 +32,12 @@ TITLES = {
     "aws.grant": "Grant permissions",
     "aws.verify": "Verify the role",
     "aws.connected": "Connected",
+    "aws.region": "Region",
+    "aws.quotas": "Service quotas",
+    "aws.cost": "Cost review",
+    "aws.provision": "Provision",
+    "aws.cluster": "Your cluster",
+    "aws.teardown": "Tear down",
 }
 
 
@@ -32,6 +47,8 @@ def screen_class(step: str) -> type:
 
 
 def previous_step(step: str) -> str | None:
+    if step in ASIDE:
+        return ASIDE[step]
     for flow in FLOWS.values():
         if step in flow:
             index = flow.index(step)

@@ -17,14 +17,17 @@ from wizard.state import StateStore, WizardState
 @pytest.fixture(scope="session")
 def sandbox():
     """One moto server for the whole run; each test gets a clean account through `aws`."""
-    box = Sandbox().start()
+    box = Sandbox(demo_pacing=False).start()
     yield box
     box.stop()
 
 
 @pytest.fixture
 def aws(sandbox):
+    from wizard.aws.connection import forget_sessions
+
     sandbox.reset()
+    forget_sessions()  # a role session of a previous test's account must not leak into this one
     yield sandbox
     sandbox.front.clear()
 

@@ -9,6 +9,10 @@ from .paths import ensure_private_dir
 from .redaction import RedactingFormatter
 
 log = logging.getLogger("porter_wizard")
+# Until setup_logging runs (tests, library use), log lines go nowhere rather than to stderr,
+# which in a terminal UI would draw over the screen.
+log.addHandler(logging.NullHandler())
+log.propagate = False
 
 
 def setup_logging(path: Path) -> None:

@@ -45,6 +45,20 @@ class AwsProgress:
     grant_path: str = ""
     assumed_arn: str = ""
     verified_at: str = ""
+    #: Where the cluster runs (the stack's home region is only where the role's stack lives).
+    region: str = ""
+    #: True: the wizard requests quota increases itself; False: the user does, via links.
+    quota_auto: bool = True
+    #: Open quota increase requests by check key ("vcpu"...) → request ID, followed on resume.
+    quota_requests: dict[str, str] = field(default_factory=dict)
+    #: When the user acknowledged the cost estimate, and the monthly total they saw.
+    cost_acknowledged_at: str = ""
+    cost_monthly: str = ""
+    #: "" (not started), "running" (started; a relaunch offers to resume), "done" or "failed".
+    provision_status: str = ""
+    provisioned_at: str = ""
+    cluster_arn: str = ""
+    teardown_status: str = ""
 
 
 @dataclass
@@ -79,9 +93,13 @@ def _build(cls: type, data: Any, where: str) -> Any:
         if f.name not in data:
             continue
         value = data[f.name]
-        expected = {"str": str, "int": int}.get(str(f.type))
+        expected = {"str": str, "int": int, "bool": bool}.get(str(f.type))
         if expected and not isinstance(value, expected):
             raise ValueError(f"{where}.{f.name} should be a {f.type}")
+        if str(f.type) == "dict[str, str]" and not (
+                isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                                for k, v in value.items())):
+            raise ValueError(f"{where}.{f.name} should map names to strings")
         values[f.name] = value
     return cls(**values)
 

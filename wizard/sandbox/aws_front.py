@@ -5,7 +5,9 @@ depends on: STS ``AssumeRole`` honours the trust policy's ``sts:ExternalId`` con
 (and denies unknown roles), and CloudFormation ``CreateStack``/``UpdateStack``/
 ``CreateChangeSet`` demand ``CAPABILITY_[NAMED_]IAM`` for IAM resources in a TemplateBody.
 
-Tests can queue faults (``inject``) and delays (``latency``). The fault code
+Tests can queue faults (``inject``) and delays (``latency``), and script how a named
+CloudFormation stack unfolds (``stack_outcome``: still creating for a while, or failed and
+rolled back), which moto cannot show by itself (see ``stack_script``). The fault code
 ``"ConnectionReset"`` answers nothing and resets the TCP connection; botocore raises
 ``ConnectionClosedError`` for it (an ``HTTPClientError``, retryable in its retry modes).
 
@@ -22,12 +24,14 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from wizard.sandbox.aws_wire import (
-    TrustPolicies, _operation, access_denied_message, error_response, external_id_allowed, first, form,
-    missing_capability, protocol, read_body,
+    TrustPolicies, _operation, access_denied_message, credential_scope, error_response, external_id_allowed, first,
+    form, missing_capability, protocol, read_body,
 )
+from wizard.sandbox.stack_script import ACTIONS as _SCRIPTED_ACTIONS
+from wizard.sandbox.stack_script import StackScripts, physical_ids
 
 __all__ = ["AwsFront", "_operation"]
 
@@ -134,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
             if denial is not None:
                 self._send(*denial)
                 return
-            self._forward(body)
+            self._forward(body, service, action, proto)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as exc:  # noqa: BLE001 - a broken front must still answer in AWS terms
@@ -163,29 +167,53 @@ class _Handler(BaseHTTPRequestHandler):
                 return error_response("query", "cloudformation", "InsufficientCapabilitiesException", message, 400)
         return None
 
-    def _forward(self, body: bytes) -> None:
+    def _exchange(self, headers: list[tuple[str, str]], body: bytes, command: str = "", path: str = "",
+                  ) -> tuple[int, str, list[tuple[str, str]], bytes]:
         front = self.front
+        command = command or self.command
         conn = http.client.HTTPConnection(front._up_host, front._up_port, timeout=front.upstream_timeout)
         try:
-            conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            conn.putrequest(command, path or self.path, skip_host=True, skip_accept_encoding=True)
             conn.putheader("Host", front._up_netloc)
-            for name, value in self.headers.items():
+            for name, value in headers:
                 if name.lower() not in _HOP_BY_HOP and name.lower() != "host":
                     conn.putheader(name, value)
-            if body or self.command in ("POST", "PUT", "PATCH"):
+            if body or command in ("POST", "PUT", "PATCH"):
                 conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body or None)
             resp = conn.getresponse()
             payload = resp.read()
-            headers = []
+            kept = []
             for name, value in resp.getheaders():
                 lname = name.lower()
                 # HEAD answers describe the body they omit (S3 HeadObject's size), so keep it.
-                if lname not in _HOP_BY_HOP or (lname == "content-length" and self.command == "HEAD"):
-                    headers.append((name, value))
+                if lname not in _HOP_BY_HOP or (lname == "content-length" and command == "HEAD"):
+                    kept.append((name, value))
         finally:
             conn.close()
-        self._send(resp.status, headers, payload, resp.reason)
+        return resp.status, resp.reason, kept, payload
+
+    def _forward(self, body: bytes, service: str, action: str, proto: str) -> None:
+        status, reason, headers, payload = self._exchange(list(self.headers.items()), body)
+        encoded = any(name.lower() == "content-encoding" for name, _ in headers)
+        if service == "cloudformation" and proto == "query" and action in _SCRIPTED_ACTIONS and not encoded:
+            try:
+                payload = self.front._stacks.on_response(
+                    action, form(body), credential_scope(self.headers, self.path)[1], status, payload,
+                    self._physical_ids)
+            except Exception as exc:  # noqa: BLE001 - moto already acted; its own answer beats none
+                self.front.last_error = exc
+        self._send(status, headers, payload, reason)
+
+    def _physical_ids(self, stack_id: str) -> dict[str, str]:
+        # The caller's own signature headers pick moto's account and region; moto does not
+        # check signatures, so they still serve for this different body.
+        keep = {"authorization", "x-amz-date", "x-amz-security-token", "x-moto-account-id"}
+        headers = [(k, v) for k, v in self.headers.items() if k.lower() in keep]
+        headers.append(("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"))
+        body = urlencode({"Action": "DescribeStackResources", "Version": "2010-05-15", "StackName": stack_id})
+        status, _, _, payload = self._exchange(headers, body.encode(), "POST", "/")
+        return physical_ids(payload) if status == 200 else {}
 
 
 class AwsFront:
@@ -193,7 +221,9 @@ class AwsFront:
 
     upstream_timeout = 60.0
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, *, default_stack_seconds: float = 0.0) -> None:
+        """``default_stack_seconds`` > 0 keeps every unscripted new stack CREATE_IN_PROGRESS
+        that long, as a real CloudFormation would (for the sandbox demo)."""
         parts = urlsplit(upstream)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"upstream must be an http:// URL, got {upstream!r}")
@@ -207,6 +237,7 @@ class AwsFront:
         self._requests: list[tuple[str, str]] = []
         self._conns: set[socket.socket] = set()
         self._trust = TrustPolicies(self.upstream, self.upstream_timeout)
+        self._stacks = StackScripts(default_stack_seconds)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.last_error: BaseException | None = None  # For debugging without logging.
@@ -270,10 +301,26 @@ class AwsFront:
         with self._lock:
             self._latencies.append((service, action, float(seconds)))
 
+    def stack_outcome(
+        self, stack_name: str, *, in_progress_seconds: float = 0.0, fail_resource: str | None = None,
+        reason: str = "", times: int = 1,
+    ) -> None:
+        """Script the next ``times`` successful CreateStack calls for ``stack_name``.
+
+        For ``in_progress_seconds`` after creation the stack reads CREATE_IN_PROGRESS (no
+        Outputs; resource CREATE_IN_PROGRESS events from half-time on). Then it is moto's
+        CREATE_COMPLETE stack, or with ``fail_resource`` (a logical ID in the template) a
+        ROLLBACK_COMPLETE one whose CREATE_FAILED event gives ``reason`` (empty: a
+        "porter-manager already exists" handler message). DeleteStack ends the script.
+        Replaces an earlier script for the same name; ``clear()`` drops all of them."""
+        self._stacks.script(stack_name, in_progress_seconds=in_progress_seconds, fail_resource=fail_resource,
+                            reason=reason, times=times)
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
             self._latencies.clear()
+        self._stacks.clear()
 
     @property
     def requests(self) -> list[tuple[str, str]]:

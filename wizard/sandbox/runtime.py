@@ -15,11 +15,16 @@ from pathlib import Path
 
 SANDBOX_ACCOUNT = "123456789012"  # moto's default account
 SANDBOX_REGION = "us-east-1"
+# Demo pacing: moto finishes everything at once, which hides what the screens show while a real
+# account works (live stack events, a quota request being followed). Tests turn it off.
+DEMO_STACK_SECONDS = 5.0
+DEMO_APPROVAL_SECONDS = 8.0
 # The sandbox's throwaway credentials: moto accepts any, and these unlock nothing anywhere.
 _THROWAWAY_KEY_ID = "AKIASANDBOXEXAMPLE00"
 _THROWAWAY_SECRET = "sandbox-throwaway-not-a-secret"
 
-_AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+_AWS_ENV = ("AWS_ENDPOINT_URL_SERVICE_QUOTAS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+            "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI")
 
@@ -27,10 +32,12 @@ _AWS_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECR
 class Sandbox:
     """Starts moto behind the checking front, and points this process's SDKs at it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, demo_pacing: bool = True) -> None:
+        self.demo_pacing = demo_pacing
         self._moto = None
         self.moto_url = ""
         self.front = None
+        self.quotas = None
         self._dir: Path | None = None
         self._saved_env: dict[str, str | None] = {}
 
@@ -39,6 +46,7 @@ class Sandbox:
 
         from .aws_front import AwsFront
         from .memory_keyring import MemoryKeyring
+        from .quotas_double import QuotasDouble
 
         # moto's server logs every request through werkzeug to stderr, which would scribble over
         # the terminal UI; keep only errors, and only in our log.
@@ -51,13 +59,22 @@ class Sandbox:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
-        self.front = AwsFront(self.moto_url)
+        self.front = AwsFront(self.moto_url,
+                              default_stack_seconds=DEMO_STACK_SECONDS if self.demo_pacing else 0.0)
         endpoint = self.front.start()
+        # moto lacks most of Service Quotas; botocore's per-service endpoint setting sends just
+        # that service to our double. A new account's 5 vCPUs are short of the cluster's need,
+        # so a demo shows an increase being requested and, a few seconds later, approved.
+        self.quotas = QuotasDouble(vcpus=5)
+        quotas_endpoint = self.quotas.start()
+        if self.demo_pacing:
+            self.quotas.approve_after(DEMO_APPROVAL_SECONDS)
         self._dir = Path(tempfile.mkdtemp(prefix="porter-wizard-sandbox-"))
         self._write_profiles(self._dir)
         env = {name: None for name in _AWS_ENV}
         env.update({
             "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ENDPOINT_URL_SERVICE_QUOTAS": quotas_endpoint,
             "AWS_CONFIG_FILE": str(self._dir / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(self._dir / "credentials"),
             "AWS_EC2_METADATA_DISABLED": "true",  # no instance-metadata probe on a laptop
@@ -96,8 +113,12 @@ class Sandbox:
         if self.front:
             self.front.clear()
             self.front.reset_log()
+        if self.quotas:
+            self.quotas.clear()  # back to defaults, where increases are approved at once
 
     def stop(self) -> None:
+        if self.quotas:
+            self.quotas.stop()
         if self.front:
             self.front.stop()
         if self._moto:
