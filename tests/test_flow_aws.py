@@ -179,3 +179,54 @@ async def test_back_goes_to_the_previous_step_and_keeps_answers(aws, make_ctx):
         await settle(pilot)
         assert pilot.app.screen.STEP == "welcome"
         assert pilot.app.screen.query_one("#project").value == "acme-prod"
+
+
+async def test_rolled_back_stack_shows_its_cause_and_can_be_deleted_and_retried(aws, make_ctx):
+    aws.front.stack_outcome(rs.STACK_NAME, fail_resource="PorterManagerRole",
+                            reason="porter-manager already exists")
+    ctx = make_ctx()
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        await press(pilot, "create")
+        status = text_of(pilot, "#status")
+        assert "ROLLBACK_COMPLETE" in status
+        assert "PorterManagerRole (AWS::IAM::Role): porter-manager already exists" in status
+        assert shown_buttons(pilot) == {"delete-retry"}
+        await press(pilot, "delete-retry")
+        assert type(pilot.app.screen).__name__ == "ConfirmModal"
+        pilot.app.screen.query_one("#confirm").press()
+        await settle(pilot)
+        assert "is ready (CREATE_COMPLETE)" in text_of(pilot, "#status")
+    assert aws.front.requests.count(("cloudformation", "DeleteStack")) == 1
+    assert aws.front.requests.count(("cloudformation", "CreateStack")) == 2
+
+
+async def test_a_failed_stack_found_on_arrival_offers_only_delete_and_retry(aws, make_ctx):
+    aws.front.stack_outcome(rs.STACK_NAME, fail_resource="PorterManagerRole", reason="boom")
+    rs.RoleStack(boto3.Session(), "us-east-1").create("porter-earlier-attempt")
+    async with WizardApp(make_ctx()).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        await settle(pilot)
+        assert "left from a failed attempt (ROLLBACK_COMPLETE)" in text_of(pilot, "#status")
+        assert "boom" in text_of(pilot, "#status")
+        assert shown_buttons(pilot) == {"delete-retry"}
+
+
+async def test_stack_events_are_shown_live_while_it_creates(aws, make_ctx, monkeypatch):
+    monkeypatch.setattr("screens.aws_grant._sleep", lambda s: __import__("time").sleep(0.2))
+    aws.front.stack_outcome(rs.STACK_NAME, in_progress_seconds=1.5)
+    async with WizardApp(make_ctx()).run_test(size=SIZE) as pilot:
+        await through_account(pilot)
+        pilot.app.screen.query_one("#create").press()
+        seen_in_progress = False
+        for _ in range(100):
+            await pilot.pause(0.05)
+            log = "\n".join(str(line.text) for line in pilot.app.screen.query_one(".events").lines)
+            if "CREATE_IN_PROGRESS" in log and "CREATE_COMPLETE" not in log:
+                seen_in_progress = True
+                assert "Creating the stack" in str(pilot.app.screen.query_one(".progress-text").render())
+            if "CREATE_COMPLETE" in log:
+                break
+        await settle(pilot)
+        assert seen_in_progress, "the in-progress events were never on screen before completion"
+        assert "is ready (CREATE_COMPLETE)" in text_of(pilot, "#status")
