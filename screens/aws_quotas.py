@@ -134,7 +134,8 @@ class AwsQuotasScreen(WizardScreen):
                     if request.approved:
                         need = next(n for n in q.needs(self._plan) if n.key == key)
                         with ThreadPoolExecutor(2) as pool:
-                            self.post_message(QuotaChecked(q.check_one(session, need, pool)))
+                            check = q.check_one(q.clients_for(session), need, pool)
+                        self.post_message(QuotaChecked(check))
             if open_requests:
                 interruptible_sleep(self.POLL_SECONDS)
 

@@ -24,3 +24,10 @@ def connected_state(step: str) -> WizardState:
     aws.assumed_arn = "arn:aws:sts::123456789012:assumed-role/porter-manager/porter-wizard-verify"
     aws.verified_at = "2026-11-23T10:00:00+00:00"
     return state
+
+
+def cluster_state(step: str, region: str = "eu-west-1") -> WizardState:
+    """Verified, with a region chosen: the state the cluster steps start from."""
+    state = connected_state(step)
+    state.aws.region = region
+    return state

@@ -23,15 +23,15 @@ def new_run(**kwargs) -> Run:
     return Run(boto3.Session(region_name=REGION), plan_for("acme", REGION), poll_seconds=0.05, **kwargs)
 
 
-def inventory() -> dict[str, int]:
+def inventory(name: str = "acme") -> dict[str, int]:
     """How many of each thing the cluster's tag (or name) finds."""
     session = boto3.Session(region_name=REGION)
     ec2, elb, eks, iam = (session.client(n) for n in ("ec2", "elbv2", "eks", "iam"))
-    tag = [{"Name": f"tag:{TAG_KEY}", "Values": ["acme"]}]
+    tag = [{"Name": f"tag:{TAG_KEY}", "Values": [name]}]
     nats = [n for n in ec2.describe_nat_gateways(Filters=tag)["NatGateways"] if n["State"] != "deleted"]
-    roles = [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith("acme-")]
-    lbs = [lb for lb in elb.describe_load_balancers()["LoadBalancers"] if lb["LoadBalancerName"] == "acme-nlb"]
-    clusters = [c for c in eks.list_clusters()["clusters"] if c == "acme"]
+    roles = [r for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(f"{name}-{REGION}-")]
+    lbs = [lb for lb in elb.describe_load_balancers()["LoadBalancers"] if lb["LoadBalancerName"] == f"{name}-nlb"]
+    clusters = [c for c in eks.list_clusters()["clusters"] if c == name]
     return {
         "vpc": len(ec2.describe_vpcs(Filters=tag)["Vpcs"]),
         "subnet": len(ec2.describe_subnets(Filters=tag)["Subnets"]),
@@ -40,7 +40,7 @@ def inventory() -> dict[str, int]:
         "nat": len(nats),
         "route-table": len(ec2.describe_route_tables(Filters=tag)["RouteTables"]),
         "role": len(roles), "nlb": len(lbs), "cluster": len(clusters),
-        "nodegroup": len(eks.list_nodegroups(clusterName="acme")["nodegroups"]) if clusters else 0,
+        "nodegroup": len(eks.list_nodegroups(clusterName=name)["nodegroups"]) if clusters else 0,
     }
 
 

@@ -14,7 +14,7 @@ from wizard.errors import StateFileError
 from wizard.state import WizardState
 
 from .pilot_tools import settle
-from .states import EXTERNAL_ID, connected_state, state_at
+from .states import EXTERNAL_ID, cluster_state, connected_state, state_at
 
 SIZE = (100, 40)
 async def _settle(pilot) -> None:
@@ -84,3 +84,42 @@ def test_damaged_state(snap_compare, make_ctx):
                            "Start over: the damaged file is kept beside it as a .damaged copy.")
     app = WizardApp(make_ctx(), startup_error=error)
     assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+@pytest.fixture
+def role(aws, monkeypatch):
+    rs.RoleStack(boto3.Session(), "us-east-1").create(EXTERNAL_ID)
+    monkeypatch.setattr("screens.aws_quotas.AwsQuotasScreen.POLL_SECONDS", 0.05)
+    return aws
+
+
+def test_region(snap, role):
+    assert snap(connected_state("aws.region"))
+
+
+def test_quotas_all_passing_after_an_approved_increase(snap, role):
+    assert snap(cluster_state("aws.quotas"))
+
+
+def test_quotas_with_a_denied_increase(snap, role):
+    role.quotas.deny_next("ec2", "L-1216C47A")
+    assert snap(cluster_state("aws.quotas"))
+
+
+def test_cost(snap, role):
+    assert snap(cluster_state("aws.cost"))
+
+
+def test_provision_before_start(snap, role):
+    assert snap(cluster_state("aws.provision"))
+
+
+def test_cluster(snap, role):
+    state = cluster_state("aws.cluster")
+    state.aws.cluster_arn = "arn:aws:eks:eu-west-1:123456789012:cluster/acme-prod"
+    state.aws.cost_monthly, state.aws.provisioned_at = "283.72", "2026-11-23T10:30:00+00:00"
+    assert snap(state)
+
+
+def test_teardown_before_start(snap, role):
+    assert snap(cluster_state("aws.teardown"))

@@ -11,7 +11,7 @@ COLUMNS = ("Quota", "Needs", "In use", "Limit", "Result")
 
 class QuotaHeader(Static):
     def __init__(self) -> None:
-        super().__init__(f"  {COLUMNS[0]:<38}{COLUMNS[1]:>6}{COLUMNS[2]:>8}{COLUMNS[3]:>8}   {COLUMNS[4]}",
+        super().__init__(f"{COLUMNS[0]:<38}{COLUMNS[1]:>6}{COLUMNS[2]:>8}{COLUMNS[3]:>8}   {COLUMNS[4]}",
                          classes="quota-header")
 
 

@@ -31,7 +31,8 @@ class QuotaNeed:
     service: str
     code: str
     needed: int
-    usage: Callable[[boto3.Session], int]
+    #: Counts what is in use, given the clients made once by clients_for().
+    usage: Callable[[dict], int]
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,15 @@ class IncreaseRequest:
         return self.status == "APPROVED"
 
 
-def _vcpus_in_use(session: boto3.Session) -> int:
-    ec2 = session.client("ec2", config=client_config())
+def clients_for(session: boto3.Session) -> dict:
+    """The clients the checks use, made once: making a client costs tens of milliseconds, and
+    making them from one session in several threads at once is not safe."""
+    return {name: session.client(name, config=client_config())
+            for name in ("ec2", "elbv2", "eks", "service-quotas")}
+
+
+def _vcpus_in_use(clients: dict) -> int:
+    ec2 = clients["ec2"]
     pages = ec2.get_paginator("describe_instances").paginate(
         Filters=[{"Name": "instance-state-name", "Values": ["pending", "running"]}])
     types: dict[str, int] = {}
@@ -91,14 +99,14 @@ def _vcpus_in_use(session: boto3.Session) -> int:
     return sum(vcpus[t] * n for t, n in types.items())
 
 
-def _count(service: str, call: str, key: str, **kwargs) -> Callable[[boto3.Session], int]:
-    def usage(session: boto3.Session) -> int:
-        return len(getattr(session.client(service, config=client_config()), call)(**kwargs)[key])
+def _count(service: str, call: str, key: str, **kwargs) -> Callable[[dict], int]:
+    def usage(clients: dict) -> int:
+        return len(getattr(clients[service], call)(**kwargs)[key])
     return usage
 
 
-def _nat_per_zone(session: boto3.Session) -> int:
-    ec2 = session.client("ec2", config=client_config())
+def _nat_per_zone(clients: dict) -> int:
+    ec2 = clients["ec2"]
     gateways = ec2.describe_nat_gateways(
         Filters=[{"Name": "state", "Values": ["pending", "available"]}])["NatGateways"]
     subnets = {g["SubnetId"] for g in gateways}
@@ -113,9 +121,8 @@ def _nat_per_zone(session: boto3.Session) -> int:
     return max(per_zone.values())
 
 
-def _network_load_balancers(session: boto3.Session) -> int:
-    elb = session.client("elbv2", config=client_config())
-    pages = elb.get_paginator("describe_load_balancers").paginate()
+def _network_load_balancers(clients: dict) -> int:
+    pages = clients["elbv2"].get_paginator("describe_load_balancers").paginate()
     return sum(1 for page in pages for lb in page["LoadBalancers"] if lb.get("Type") == "network")
 
 
@@ -135,10 +142,10 @@ def needs(plan: ClusterPlan) -> list[QuotaNeed]:
     ]
 
 
-def _applied_limit(session: boto3.Session, need: QuotaNeed) -> float:
+def _applied_limit(clients: dict, need: QuotaNeed) -> float:
     import botocore.exceptions
 
-    sq = session.client("service-quotas", config=client_config())
+    sq = clients["service-quotas"]
     try:
         return float(sq.get_service_quota(ServiceCode=need.service, QuotaCode=need.code)["Quota"]["Value"])
     except botocore.exceptions.ClientError as exc:
@@ -149,14 +156,14 @@ def _applied_limit(session: boto3.Session, need: QuotaNeed) -> float:
                                                        QuotaCode=need.code)["Quota"]["Value"])
 
 
-def check_one(session: boto3.Session, need: QuotaNeed, pool: ThreadPoolExecutor) -> QuotaCheck:
+def check_one(clients: dict, need: QuotaNeed, pool: ThreadPoolExecutor) -> QuotaCheck:
     def limit() -> float:
         with aws_call(f"read the {need.label} quota (servicequotas:GetServiceQuota)"):
-            return _applied_limit(session, need)
+            return _applied_limit(clients, need)
 
     def usage() -> int:
         with aws_call(f"count the {need.label} in use"):
-            return need.usage(session)
+            return need.usage(clients)
 
     limit_f, usage_f = pool.submit(limit), pool.submit(usage)
     try:
@@ -169,13 +176,12 @@ def check_all(session: boto3.Session, plan: ClusterPlan,
               on_result: Callable[[QuotaCheck], None] = lambda check: None) -> list[QuotaCheck]:
     """Every check at once; each result is reported as soon as it is known."""
     wanted = needs(plan)
-    # boto3 clients are thread-safe once created; creating them is not, so do it up front.
-    for service in ("ec2", "elbv2", "eks", "service-quotas"):
-        session.client(service, config=client_config())
+    with aws_call("prepare the quota checks"):
+        clients = clients_for(session)
     with ThreadPoolExecutor(max_workers=2 * len(wanted)) as calls, \
             ThreadPoolExecutor(max_workers=len(wanted)) as checks:
         def run(need: QuotaNeed) -> QuotaCheck:
-            result = check_one(session, need, calls)
+            result = check_one(clients, need, calls)
             on_result(result)
             return result
         return list(checks.map(run, wanted))
