@@ -43,3 +43,22 @@ def is_shown(widget) -> bool:
 
 def shown_buttons(pilot) -> set[str]:
     return {b.id for b in pilot.app.screen.query(Button) if b.id and is_shown(b)}
+
+
+async def wait_for_text(pilot, selector: str, text: str, timeout: float = 20.0) -> str:
+    """For what arrives after a cancelled thread worker's thread ends (Textual counts a cancelled
+    worker as finished at once, while its thread may still be inside an AWS call)."""
+    import time
+
+    from textual.css.query import NoMatches
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            shown = text_of(pilot, selector)
+        except NoMatches:  # a modal is still closing over the screen
+            shown = ""
+        if text in shown:
+            return shown
+        await pilot.pause(0.05)
+    raise AssertionError(f"{text!r} never appeared in {selector}; it shows {text_of(pilot, selector)!r}")

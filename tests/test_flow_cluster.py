@@ -7,7 +7,7 @@ import pytest
 from screens.app import WizardApp
 from wizard.aws import role_stack as rs
 
-from .pilot_tools import press, settle, shown_buttons, text_of
+from .pilot_tools import press, settle, shown_buttons, text_of, wait_for_text
 from .states import EXTERNAL_ID, cluster_state, connected_state
 from .test_aws_provision import COMPLETE, inventory
 
@@ -170,8 +170,7 @@ async def test_stopping_provisioning_asks_first_and_leaves_a_resume(role, make_c
         await pilot.pause()
         assert type(pilot.app.screen).__name__ == "ConfirmModal"
         pilot.app.screen.query_one("#confirm").press()
-        await settle(pilot)
-        assert "Stopped" in text_of(pilot, "#provision-status")
+        await wait_for_text(pilot, "#provision-status", "Stopped")
         assert str(pilot.app.screen.query_one("#provision").label) == "Resume"
     assert ctx.state.aws.provision_status == "running"
     assert inventory("acme-prod")["cluster"] == 0
