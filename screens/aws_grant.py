@@ -307,7 +307,7 @@ class AwsGrantScreen(WizardScreen):
         aws = self.ctx.state.aws
         aws.grant_path = "console"
         self.wizard.save_progress()
-        partition = aws.caller_arn.split(":")[1] if aws.caller_arn.startswith("arn:") else "aws"
+        partition = aws.partition
         url = rs.quick_create_url(aws.home_region, partition, aws.external_id)
         self.query_one("#link", Input).value = url
         log.info("quick-create link: %s", url)

@@ -197,7 +197,7 @@ class AwsQuotasScreen(WizardScreen):
 
     def _show_links(self) -> None:
         aws = self.ctx.state.aws
-        partition = aws.caller_arn.split(":")[1] if aws.caller_arn.startswith("arn:") else "aws"
+        partition = aws.partition
         short = [c for c in self._checks.values() if c.error is None and not c.ok]
         show = bool(short) and (not aws.quota_auto or any(
             k in self._failed_requests or (k in self._requests and self._requests[k].done)

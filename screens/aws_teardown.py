@@ -161,7 +161,7 @@ class AwsTeardownScreen(WizardScreen):
         self._leftovers = message.leftovers
         box = self.query_one("#leftovers", Static)
         aws = self.ctx.state.aws
-        partition = aws.caller_arn.split(":")[1] if aws.caller_arn.startswith("arn:") else "aws"
+        partition = aws.partition
         if not self._leftovers:
             box.display = False
             self._said("✓ Nothing tagged with the cluster's name is left in this region. "

@@ -60,6 +60,11 @@ class AwsProgress:
     cluster_arn: str = ""
     teardown_status: str = ""
 
+    @property
+    def partition(self) -> str:
+        """aws, aws-us-gov or aws-cn: from the credentials' ARN, for console links."""
+        return self.caller_arn.split(":")[1] if self.caller_arn.startswith("arn:") else "aws"
+
 
 @dataclass
 class SecretRecord:

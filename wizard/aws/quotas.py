@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import WizardError
+from .console import console_host
 from .errors import aws_call
 from .plan import ClusterPlan
 from .session import client_config
@@ -214,6 +215,4 @@ def request_status(session: boto3.Session, key: str, request_id: str) -> Increas
 
 
 def console_url(need: QuotaNeed, region: str, partition: str = "aws") -> str:
-    host = {"aws-us-gov": "console.amazonaws-us-gov.com", "aws-cn": "console.amazonaws.cn"}.get(
-        partition, "console.aws.amazon.com")
-    return f"https://{host}/servicequotas/home/services/{need.service}/quotas/{need.code}?region={region}"
+    return f"https://{console_host(partition)}/servicequotas/home/services/{need.service}/quotas/{need.code}?region={region}"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from assets import read_text
 
 from ..errors import CloudError
+from .console import console_host
 from .errors import aws_call
 from .session import client_config
 
@@ -32,8 +33,6 @@ TEMPLATE_ASSET = "porter-role.yaml"
 # only accepts a template at an S3 URL. Override for a mirror, GovCloud or China.
 DEFAULT_TEMPLATE_URL = "https://porter-cloudformation.s3.amazonaws.com/porter-role/porter-role.yaml"
 
-_CONSOLE_HOSTS = {"aws": "console.aws.amazon.com", "aws-us-gov": "console.amazonaws-us-gov.com",
-                  "aws-cn": "console.amazonaws.cn"}
 
 
 @dataclass(frozen=True)
@@ -96,14 +95,14 @@ def template_url() -> str:
 
 def quick_create_url(region: str, partition: str, external_id: str) -> str:
     """The console page that creates the stack with our parameters filled in."""
-    host = _CONSOLE_HOSTS.get(partition, _CONSOLE_HOSTS["aws"])
+    host = console_host(partition)
     query = urllib.parse.urlencode({"templateURL": template_url(), "stackName": STACK_NAME,
                                     "param_ExternalId": external_id})
     return f"https://{host}/cloudformation/home?region={region}#/stacks/quickcreate?{query}"
 
 
 def stack_console_url(region: str, partition: str, stack_id: str) -> str:
-    host = _CONSOLE_HOSTS.get(partition, _CONSOLE_HOSTS["aws"])
+    host = console_host(partition)
     return (f"https://{host}/cloudformation/home?region={region}#/stacks/stackinfo?"
             + urllib.parse.urlencode({"stackId": stack_id}))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass
 
+from .console import console_host
 from .errors import aws_call
 from .plan import TAG_KEY
 from .provision import Run
@@ -22,10 +23,8 @@ class Leftover:
     arn: str
 
     def console_url(self, partition: str = "aws") -> str:
-        host = {"aws-us-gov": "console.amazonaws-us-gov.com", "aws-cn": "console.amazonaws.cn"}.get(
-            partition, "console.aws.amazon.com")
         # The console's own ARN resolver opens the right page for any resource type.
-        return f"https://{host}/go/view?arn={urllib.parse.quote(self.arn, safe='')}"
+        return f"https://{console_host(partition)}/go/view?arn={urllib.parse.quote(self.arn, safe='')}"
 
 
 def _ec2_arn(run: Run, kind: str, ident: str) -> str:

@@ -84,12 +84,17 @@ def nat_gateway(run: Run) -> tuple[str, str]:
     return ("deleted" if live else "absent"), ", ".join(n["NatGatewayId"] for n in live)
 
 
-def elastic_ip(run: Run) -> tuple[str, str]:
+def _delete_tagged(run: Run, describe: str, key: str, ident: str, delete: str) -> tuple[str, str]:
+    """Delete every EC2 resource of one kind that carries the cluster's tag."""
     ec2 = run.client("ec2")
-    found = ec2.describe_addresses(Filters=_by_tag(run))["Addresses"]
-    for address in found:
-        ec2.release_address(AllocationId=address["AllocationId"])
-    return ("deleted" if found else "absent"), ", ".join(a["AllocationId"] for a in found)
+    found = getattr(ec2, describe)(Filters=_by_tag(run))[key]
+    for item in found:
+        getattr(ec2, delete)(**{ident: item[ident]})
+    return ("deleted" if found else "absent"), ", ".join(item[ident] for item in found)
+
+
+def elastic_ip(run: Run) -> tuple[str, str]:
+    return _delete_tagged(run, "describe_addresses", "Addresses", "AllocationId", "release_address")
 
 
 def route_tables(run: Run) -> tuple[str, str]:
@@ -104,11 +109,7 @@ def route_tables(run: Run) -> tuple[str, str]:
 
 
 def subnets(run: Run) -> tuple[str, str]:
-    ec2 = run.client("ec2")
-    found = ec2.describe_subnets(Filters=_by_tag(run))["Subnets"]
-    for subnet in found:
-        ec2.delete_subnet(SubnetId=subnet["SubnetId"])
-    return ("deleted" if found else "absent"), f"{len(found)} subnets"
+    return _delete_tagged(run, "describe_subnets", "Subnets", "SubnetId", "delete_subnet")
 
 
 def internet_gateway(run: Run) -> tuple[str, str]:
@@ -122,11 +123,7 @@ def internet_gateway(run: Run) -> tuple[str, str]:
 
 
 def vpc(run: Run) -> tuple[str, str]:
-    ec2 = run.client("ec2")
-    found = ec2.describe_vpcs(Filters=_by_tag(run))["Vpcs"]
-    for item in found:
-        ec2.delete_vpc(VpcId=item["VpcId"])
-    return ("deleted" if found else "absent"), ", ".join(v["VpcId"] for v in found)
+    return _delete_tagged(run, "describe_vpcs", "Vpcs", "VpcId", "delete_vpc")
 
 
 def iam_roles(run: Run) -> tuple[str, str]:
