@@ -160,3 +160,26 @@ def test_a_failed_resource_state_is_an_error_with_a_next_step():
     with pytest.raises(CloudError) as caught:
         run.wait_until("the EKS cluster", lambda: "FAILED", {"ACTIVE"}, {"FAILED"})
     assert "FAILED" in caught.value.what and "console" in caught.value.next_step
+
+
+def test_a_cluster_that_fails_is_reported_with_a_next_step(aws):
+    # moto's clusters are ACTIVE at once; the front makes EKS answer FAILED, as AWS does when,
+    # say, the cluster role lacks a permission.
+    aws.front.override_json("eks", r"^/clusters/acme$", {"cluster": {"status": "FAILED"}})
+    states = []
+    with pytest.raises(CloudError) as caught:
+        provision(new_run(), states.append)
+    assert caught.value.title == "The EKS cluster failed"
+    assert "FAILED" in caught.value.what and "console" in caught.value.next_step
+    assert {s.key for s in states if s.status == "failed"} == {"eks"}
+    aws.front.clear()  # the cause fixed: resuming finishes the job without duplicates
+    provision(new_run(), lambda s: None)
+    assert inventory() == COMPLETE
+
+
+def test_a_node_group_that_fails_to_create_is_reported(aws):
+    aws.front.override_json("eks", r"^/clusters/acme/node-groups/acme-nodes$",
+                            {"nodegroup": {"status": "CREATE_FAILED"}})
+    with pytest.raises(CloudError) as caught:
+        provision(new_run(), lambda s: None)
+    assert caught.value.title == "The node group failed" and caught.value.code == "CREATE_FAILED"

@@ -58,18 +58,19 @@ class Run:
                    failed: set[str] = frozenset(), timeout_s: float = 3600) -> str:
         """Poll until probe() returns a ready state; raise on a failed one or on cancel."""
         deadline = time.monotonic() + timeout_s
+        subject = what[0].upper() + what[1:]
         while True:
             state = probe()
             if state in ready:
                 return state
             if state in failed:
-                raise CloudError(f"{what} failed", f"AWS reports {what} as {state}.",
+                raise CloudError(f"{subject} failed", f"AWS reports {what} as {state}.",
                                  "Open it in the AWS console to see why, fix that, then resume.",
                                  code=state or "FAILED")
             if self.cancelled():
                 raise Cancelled(what)
             if time.monotonic() > deadline:
-                raise CloudError(f"{what} is taking too long", f"{what} is still {state}.",
+                raise CloudError(f"{subject} is taking too long", f"{subject} is still {state}.",
                                  "Resume later: the wizard picks it up where it is.",
                                  code="Timeout", retryable=True)
             self.sleep(self.poll_seconds)

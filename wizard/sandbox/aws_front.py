@@ -17,6 +17,8 @@ Nothing is printed or logged: request bodies can carry credentials.
 from __future__ import annotations
 
 import http.client
+import json
+import re
 import socket
 import struct
 import threading
@@ -203,6 +205,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self._physical_ids)
             except Exception as exc:  # noqa: BLE001 - moto already acted; its own answer beats none
                 self.front.last_error = exc
+        if status == 200 and not encoded:
+            payload = self.front._override(service, self.command, self.path, payload)
         self._send(status, headers, payload, reason)
 
     def _physical_ids(self, stack_id: str) -> dict[str, str]:
@@ -214,6 +218,14 @@ class _Handler(BaseHTTPRequestHandler):
         body = urlencode({"Action": "DescribeStackResources", "Version": "2010-05-15", "StackName": stack_id})
         status, _, _, payload = self._exchange(headers, body.encode(), "POST", "/")
         return physical_ids(payload) if status == 200 else {}
+
+
+def _deep_merge(target: dict, patch: dict) -> None:
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _deep_merge(target[key], value)
+        else:
+            target[key] = value
 
 
 class AwsFront:
@@ -233,6 +245,7 @@ class AwsFront:
         self._up_netloc = parts.netloc
         self._lock = threading.Lock()
         self._faults: list[_Fault] = []
+        self._overrides: list[tuple[str, str, re.Pattern, dict]] = []
         self._latencies: list[tuple[str, str, float]] = []
         self._requests: list[tuple[str, str]] = []
         self._conns: set[socket.socket] = set()
@@ -316,10 +329,28 @@ class AwsFront:
         self._stacks.script(stack_name, in_progress_seconds=in_progress_seconds, fail_resource=fail_resource,
                             reason=reason, times=times)
 
+    def override_json(self, service: str, path_pattern: str, patch: dict, *, method: str = "GET") -> None:
+        """Merge `patch` into moto's JSON answers to matching REST calls until clear(): states
+        moto never reaches, like an EKS cluster or node group that FAILED."""
+        with self._lock:
+            self._overrides.append((service.lower(), method.upper(), re.compile(path_pattern), patch))
+
+    def _override(self, service: str, method: str, path: str, payload: bytes) -> bytes:
+        with self._lock:
+            patches = [p for s, m, rx, p in self._overrides
+                       if s == service.lower() and m == method and rx.search(path)]
+        if not patches:
+            return payload
+        data = json.loads(payload)
+        for patch in patches:
+            _deep_merge(data, patch)
+        return json.dumps(data).encode()
+
     def clear(self) -> None:
         with self._lock:
             self._faults.clear()
             self._latencies.clear()
+            self._overrides.clear()
         self._stacks.clear()
 
     @property
