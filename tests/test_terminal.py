@@ -15,11 +15,11 @@ WIDTH, HEIGHT = 100, 40
 
 
 class Terminal:
-    def __init__(self, home, command: str) -> None:
+    def __init__(self, home, command: str, extra_env: dict | None = None) -> None:
         assert shutil.which("tmux"), "tmux is needed for the terminal tests (.ci/run installs it)"
         assert shutil.which("porter-wizard"), "install the project first: pip install -e '.[test]'"
         self.socket = f"pw-test-{uuid.uuid4().hex[:8]}"
-        env = {**os.environ, "PORTER_WIZARD_HOME": str(home), "TERM": "xterm-256color"}
+        env = {**os.environ, "PORTER_WIZARD_HOME": str(home), "TERM": "xterm-256color", **(extra_env or {})}
         self._tmux("new-session", "-d", "-s", "w", "-x", str(WIDTH), "-y", str(HEIGHT), command, env=env)
 
     def _tmux(self, *args: str, env=None) -> str:
@@ -57,8 +57,8 @@ class Terminal:
 def terminals():
     opened: list[Terminal] = []
 
-    def open_terminal(home, command="porter-wizard --sandbox"):
-        opened.append(Terminal(home, command))
+    def open_terminal(home, command="porter-wizard --sandbox", extra_env=None):
+        opened.append(Terminal(home, command, extra_env))
         return opened[-1]
 
     yield open_terminal
@@ -119,3 +119,24 @@ def test_killed_between_steps_resumes_at_the_same_step(tmp_path, terminals):
     assert "123456789012" in shown
     # The sandbox's AWS starts empty each launch, so the stack is looked up afresh.
     again.wait_for("There is no PorterRole stack")
+
+
+def test_real_mode_reaches_the_endpoint_aws_endpoint_url_names(tmp_path, terminals, aws):
+    """Without --sandbox nothing is faked: the wizard goes wherever the SDK's own settings say
+    (here the test's moto, as a GovCloud or private endpoint would be reached)."""
+    (tmp_path / "config").write_text("[profile work]\nregion = eu-west-1\n")
+    (tmp_path / "credentials").write_text(
+        "[work]\naws_access_key_id = AKIAWORKEXAMPLE00000\naws_secret_access_key = not-a-real-key\n")
+    env = {"AWS_ENDPOINT_URL": aws.front.url, "AWS_CONFIG_FILE": str(tmp_path / "config"),
+           "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+           "PYTHON_KEYRING_BACKEND": "wizard.sandbox.memory_keyring.MemoryKeyring"}
+    term = terminals(tmp_path / "home", "porter-wizard", env)
+    shown = term.wait_for("Connect your cloud account to Porter")
+    assert "SANDBOX" not in shown
+    term.type("acme-prod")
+    term.keys("Tab", "Enter")
+    shown = term.wait_for("Account 123456789012")
+    assert "Profile: work" in shown
+    assert ("sts", "GetCallerIdentity") in aws.front.requests
+    saved = json.loads((tmp_path / "home" / "state.json").read_text())
+    assert saved["step"] == "aws.account" and not (tmp_path / "home" / "sandbox").exists()
