@@ -1,6 +1,8 @@
 """AWS account: which credentials the wizard uses for setup, and which account to connect."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -215,8 +217,6 @@ class AwsAccountScreen(WizardScreen):
             except WizardError as err:
                 self.query_one(ErrorPanel).show_error(err)
                 return
-            from datetime import datetime, timezone
-
             self.ctx.state.secrets[aws_session.SECRET_KEY_NAME] = SecretRecord(
                 kind="aws-access-key", stored_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if aws.account_id and aws.account_id != account:

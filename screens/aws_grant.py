@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from wizard.aws import role_stack as rs
-from wizard.aws import session as aws_session
+from wizard.aws.connection import user_session
 from wizard.browser import can_open_browser, open_page
 from wizard.errors import WizardError
 from wizard.logs import log
@@ -64,7 +64,7 @@ class AwsGrantScreen(WizardScreen):
                 "Open this link while signed in to the AWS console as account "
                 f"{aws.account_id}. At the bottom of the page, tick “I acknowledge that AWS "
                 "CloudFormation might create IAM resources with custom names” and press Create "
-                "stack. The wizard watches for the stack and continues by itself.")
+                "stack. The wizard watches for the stack and says when it is ready.")
             yield Input(id="link", classes="link")
             with Horizontal(classes="buttons"):
                 yield Button("Copy link", id="copy")
@@ -90,8 +90,7 @@ class AwsGrantScreen(WizardScreen):
 
     def _stack(self) -> rs.RoleStack:
         aws = self.ctx.state.aws
-        source = aws_session.CredentialSource(aws.credential_source, aws.profile)
-        session = aws_session.make_session(source, self.ctx.secrets, aws.home_region or None)
+        session = user_session(aws, self.ctx.secrets)
         return rs.RoleStack(session, aws.home_region or session.region_name, aws.stack_name)
 
     # -- what is there ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, LoadingIndicator, Static
 
-from wizard.aws import session as aws_session
+from wizard.aws.connection import user_session
 from wizard.aws import verify
 from wizard.aws.role_stack import RoleStack
 from wizard.errors import WizardError
@@ -56,8 +56,7 @@ class AwsVerifyScreen(WizardScreen):
         aws = self.ctx.state.aws
         changed = datetime.fromisoformat(aws.stack_changed_at) if aws.stack_changed_at else None
         try:
-            source = aws_session.CredentialSource(aws.credential_source, aws.profile)
-            session = aws_session.make_session(source, self.ctx.secrets, aws.home_region or None)
+            session = user_session(aws, self.ctx.secrets)
             identity = verify.assume_role(
                 session, aws.role_arn, aws.external_id, role_changed_at=changed,
                 on_retry=lambda notice: self.post_message(VerifyRetrying(notice)),
