@@ -35,7 +35,38 @@ def _parser() -> argparse.ArgumentParser:
                              "account is not changed)")
     parser.add_argument("--force", action="store_true",
                         help="don't ask before replacing or deleting what exists (for scripts)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    status = commands.add_parser(
+        "status", help="list stored credentials and the days until each expires; exits 1 when "
+                       "one is expired or expires within 30 days (for cron)")
+    status.add_argument("--sandbox", action="store_true", help="the sandbox's progress instead")
     return parser
+
+
+def _status(sandbox: bool) -> int:
+    """Print each credential's expiry; 0 when all are fine, 1 when one needs rotating, 2 when
+    the saved progress cannot be read."""
+    from wizard.reminders import WARN_DAYS, credential_statuses
+
+    store = StateStore(state_file(sandbox=sandbox))
+    try:
+        state = store.load()
+    except StateFileError as err:
+        print(f"{err.title}: {err.what}", file=sys.stderr)
+        return 2
+    statuses = credential_statuses(state)
+    if not statuses:
+        print("No stored credentials.")
+        return 0
+    for status in statuses:
+        mark = "!!" if status.due else "ok"
+        print(f"{mark}  {status.name:<28} {status.describe()}")
+    due = [s for s in statuses if s.due]
+    if due:
+        print(f"{len(due)} credential(s) expired or expiring within {WARN_DAYS} days: "
+              "rotate them (Azure: porter-wizard rotate azure).", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _confirm_reset(store: StateStore, force: bool) -> bool:
@@ -54,6 +85,8 @@ def _confirm_reset(store: StateStore, force: bool) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "status":
+        return _status(args.sandbox)
     store = StateStore(state_file(sandbox=args.sandbox))
     if args.reset:
         if not _confirm_reset(store, args.force):

@@ -7,6 +7,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from wizard.project import validate_project_name
+from wizard.reminders import due
 
 from .base import WizardScreen
 from .widgets.field import Field
@@ -27,6 +28,10 @@ class WelcomeScreen(WizardScreen):
             "your own cloud account, checking each step as it goes. Nothing is created until you "
             "say so, and you can quit at any time: the next launch resumes where you left off.",
             classes="lead")
+        reminders = due(self.ctx.state)
+        if reminders:
+            yield Static("Credentials to rotate soon:\n" + "\n".join(f"  • {r.describe()}" for r in reminders),
+                         id="reminders", classes="warning")
         yield Field("Project name", input_id="project", validate=validate_project_name,
                     value=self.ctx.state.project, placeholder="e.g. acme-prod",
                     hint="Lowercase letters, digits and hyphens. It names your cluster's resources.")
