@@ -1,0 +1,74 @@
+"""Turns azure-core and msal failures into errors that say what went wrong and what to do."""
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+
+from ..errors import CloudError, WizardError
+
+# AADSTS codes that deserve their own words; the rest keep Entra's own message.
+_AADSTS = {
+    "7000222": ("The client secret has expired",
+                "Azure expires client secrets (after 365 days for the ones this wizard makes).",
+                "Rotate it: `porter-wizard rotate azure`, or make a new one in the portal "
+                "(App registrations → azure-porter-restricted-sp → Certificates & secrets) and type it "
+                "in again."),
+    "7000215": ("The client secret is wrong",
+                "Entra ID did not accept the client secret for this app.",
+                "Paste the secret's Value (not its Secret ID) again."),
+    "700016": ("No such application in this tenant",
+               "The client ID is not an app registration in the tenant you gave.",
+               "Check the client ID and the tenant ID (App registrations → Overview shows both)."),
+    "90002": ("No such tenant", "Entra ID does not know this tenant ID.",
+              "Check the tenant ID (Microsoft Entra ID → Overview)."),
+}
+
+
+def translate(exc: Exception, doing: str) -> WizardError:
+    from azure.core import exceptions as ax
+
+    if isinstance(exc, WizardError):
+        return exc
+    if isinstance(exc, ax.ClientAuthenticationError):
+        text = str(exc)
+        code = re.search(r"AADSTS(\d+)", text)
+        if code and code.group(1) in _AADSTS:
+            title, what, next_step = _AADSTS[code.group(1)]
+            return CloudError(title, what, next_step, code=f"AADSTS{code.group(1)}")
+        return CloudError("Azure sign-in failed", f"Could not {doing}: {text.splitlines()[0][:300]}",
+                          "Check the tenant, client ID and secret, then press Retry.",
+                          code=f"AADSTS{code.group(1)}" if code else "ClientAuthentication")
+    if isinstance(exc, ax.HttpResponseError):
+        status = getattr(exc, "status_code", None) or 0
+        error = getattr(exc, "error", None)
+        code = getattr(error, "code", None) or str(status)
+        message = (getattr(error, "message", None) or exc.message or "").strip()
+        if status == 429:
+            retry = exc.response.headers.get("Retry-After") if exc.response is not None else None
+            wait = f" Azure asks to wait {retry} s." if retry else ""
+            return CloudError("Azure is throttling requests", f"Too many requests, so Azure would not "
+                              f"{doing}.{wait}", "Wait, then press Retry.", code=code, retryable=True)
+        if status == 403 or code in ("AuthorizationFailed", "Authorization_RequestDenied"):
+            return CloudError("Azure denied access", f"Your identity may not {doing}. Azure said: {message}",
+                              "Sign in as an Owner (or User Access Administrator) of the subscription, "
+                              "or ask one to run this step.", code=code)
+        return CloudError(f"Azure could not {doing}", f"{code}: {message}",
+                          "Fix what Azure names above and press Retry.", code=code,
+                          retryable=status >= 500)
+    if isinstance(exc, ax.ServiceRequestError):
+        return CloudError("Can't reach Azure", f"The wizard could not reach Azure to {doing} "
+                          f"({type(exc).__name__}).", "Check your network, proxy and any "
+                          "AZURE_AUTHORITY_HOST / PORTER_AZURE_*_URL settings, then press Retry.",
+                          code="Network", retryable=True)
+    raise exc
+
+
+@contextlib.contextmanager
+def azure_call(doing: str) -> Iterator[None]:
+    try:
+        yield
+    except WizardError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - translate() re-raises what it doesn't know
+        raise translate(exc, doing) from None
