@@ -119,7 +119,9 @@ class AwsQuotasScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="quota-follow")
     def _follow(self, requests: dict[str, str]) -> None:
         session = self._session()
-        open_requests = dict(requests)
+        # Exclusive: starting this cancels an earlier follower, so take over what it followed
+        # (every open request the state records) as well as the new ones.
+        open_requests = {**dict(self.ctx.state.aws.quota_requests), **requests}
         while open_requests and not cancelled():
             for key, request_id in list(open_requests.items()):
                 try:

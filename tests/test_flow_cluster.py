@@ -185,3 +185,19 @@ async def test_a_provisioning_error_is_shown_with_resume(role, make_ctx):
         assert "AWS denied access" in text_of(pilot, "#error")
         assert str(pilot.app.screen.query_one("#provision").label) == "Resume"
     assert ctx.state.aws.provision_status == "failed"
+
+
+async def test_new_requests_do_not_drop_one_followed_from_before_a_relaunch(role, make_ctx):
+    sq = boto3.client("service-quotas", region_name="eu-west-1")
+    role.quotas.approve_after(3600)  # AWS answers only when the test says so
+    earlier = sq.request_service_quota_increase(ServiceCode="ec2", QuotaCode="L-1216C47A", DesiredValue=6.0)
+    role.quotas.set_quota("eu-west-1", "ec2", "L-0263D0A3", 0)  # now the EIPs are short too
+    state = cluster_state("aws.quotas")
+    state.aws.quota_requests = {"vcpu": earlier["RequestedQuota"]["Id"]}
+    async with WizardApp(make_ctx(state)).run_test(size=SIZE) as pilot:
+        # The EIP request is made (and followed) while the earlier vCPU one is still open.
+        await wait_for_text(pilot, "#why", "Elastic IP addresses: short by 1, increase requested")
+        assert "On-demand standard vCPUs: short by 1, increase requested" in text_of(pilot, "#why")
+        role.quotas.settle_now()
+        await wait_for_text(pilot, "#why", "Every quota has room")
+    assert role.quotas.requests.count("RequestServiceQuotaIncrease") == 2  # the earlier + EIPs

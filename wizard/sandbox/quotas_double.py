@@ -188,6 +188,12 @@ class QuotasDouble:
         with self._lock:
             self._delay = max(0.0, float(seconds))
 
+    def settle_now(self) -> None:
+        """Every open request reaches its outcome at the next read: tests decide when AWS answers."""
+        with self._lock:
+            for request in self._all_requests():
+                request.delay = 0.0
+
     def deny_next(self, service_code: str, quota_code: str, reason: str = "") -> None:
         """The next request for this quota (any region) ends DENIED after the same delay."""
         with self._lock:
