@@ -23,6 +23,9 @@ from .widgets.step_list import StepList
 from .worker_tools import cancelled, interruptible_sleep
 
 ACTIONS = ("delete-cluster", "delete-stack", "delete-leftovers", "sweep", "done")
+# The kinds teardown itself deletes (by tag or name); anything else found gets a console link.
+DELETABLE = {"vpc", "subnet", "internet-gateway", "elastic-ip", "natgateway", "route-table",
+             "loadbalancer", "cluster", "role"}
 
 
 class AwsTeardownScreen(WizardScreen):
@@ -172,12 +175,16 @@ class AwsTeardownScreen(WizardScreen):
         box.update("Still in the account:\n" + "\n".join(lines))
         box.display = True
         self.wizard.exit_notes["leftovers"] = "Left in the account after teardown:\n" + "\n".join(lines)
-        self._said(f"{len(self._leftovers)} resource(s) still carry the cluster's tag.")
-        self._offer("delete-leftovers", "sweep", "delete-stack")
+        deletable = [lo for lo in self._leftovers if lo.kind in DELETABLE]
+        manual = len(self._leftovers) - len(deletable)
+        self._said(f"{len(self._leftovers)} resource(s) still carry the cluster's tag."
+                   + (f" {manual} of them are of kinds the wizard does not make: delete those "
+                      "through their console links." if manual else ""))
+        self._offer(*(("delete-leftovers",) if deletable else ()), "sweep", "delete-stack")
 
     @on(Button.Pressed, "#delete-leftovers")
     def _delete_leftovers(self) -> None:
-        names = ", ".join(lo.ident for lo in self._leftovers)
+        names = ", ".join(lo.ident for lo in self._leftovers if lo.kind in DELETABLE)
         self._confirm("Delete what is left?", f"These will be deleted: {names}.", "Delete them", self._start)
 
     # -- the role -----------------------------------------------------------------------------

@@ -201,3 +201,32 @@ async def test_new_requests_do_not_drop_one_followed_from_before_a_relaunch(role
         role.quotas.settle_now()
         await wait_for_text(pilot, "#why", "Every quota has room")
     assert role.quotas.requests.count("RequestServiceQuotaIncrease") == 2  # the earlier + EIPs
+
+
+async def test_leftovers_are_listed_with_links_and_only_known_kinds_offered_for_deletion(role, make_ctx):
+    from wizard.aws.plan import TAG_KEY
+
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    tag = [{"Key": TAG_KEY, "Value": "acme-prod"}]
+    stray_ip = ec2.allocate_address(Domain="vpc", TagSpecifications=[{"ResourceType": "elastic-ip", "Tags": tag}])
+    vpc = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]  # untagged: not ours
+    ec2.create_security_group(GroupName="stray", Description="x", VpcId=vpc,
+                              TagSpecifications=[{"ResourceType": "security-group", "Tags": tag}])
+    app = WizardApp(make_ctx(cluster_state("aws.teardown")))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.screen._sweep()  # as after a teardown that left these behind
+        await settle(pilot)
+        box = text_of(pilot, "#leftovers")
+        assert stray_ip["AllocationId"] in box and "security-group" in box
+        assert "https://console.aws.amazon.com/go/view?arn=" in box
+        assert "kinds the wizard does not make" in text_of(pilot, "#teardown-status")
+        assert "delete-leftovers" in shown_buttons(pilot)
+        await press(pilot, "delete-leftovers")
+        assert stray_ip["AllocationId"] in str(pilot.app.screen.query_one(".dialog-body").render())
+        assert "sg-" not in str(pilot.app.screen.query_one(".dialog-body").render())
+        pilot.app.screen.query_one("#confirm").press()
+        await settle(pilot)
+        box = text_of(pilot, "#leftovers")
+        assert stray_ip["AllocationId"] not in box and "security-group" in box
+    assert "leftovers" in app.exit_notes
