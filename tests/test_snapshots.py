@@ -19,6 +19,16 @@ from .states import EXTERNAL_ID, cluster_state, connected_state, state_at
 SIZE = (100, 40)
 async def _settle(pilot) -> None:
     await settle(pilot)
+    await steady_cursor(pilot)
+
+
+async def steady_cursor(pilot) -> None:
+    """A focused input's cursor blinks; caught in either phase it would make snapshots flaky."""
+    from textual.widgets import Input
+
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
 
 
 @pytest.fixture
@@ -36,7 +46,7 @@ def test_welcome(snap, aws):
 def test_welcome_with_a_bad_project_name(snap, aws):
     async def typed(pilot):
         await pilot.press(*"Acme")
-        await settle(pilot)
+        await _settle(pilot)
     assert snap(run_before=typed)
 
 
@@ -59,7 +69,7 @@ def test_grant_update_confirmation(snap, aws):
     async def ask(pilot):
         await settle(pilot)
         pilot.app.screen.query_one("#update").press()
-        await settle(pilot)
+        await _settle(pilot)
     assert snap(state_at("aws.grant"), run_before=ask)
 
 
