@@ -50,7 +50,8 @@ def subnets(run: Run) -> tuple[str, str]:
     existing = {next((t["Value"] for t in s.get("Tags", []) if t["Key"] == "porter.run/subnet"), ""): s
                 for s in ec2.describe_subnets(Filters=_by_tag(run))["Subnets"]}
     made = 0
-    for name, zone, cidr in _subnet_layout(run):
+    layout = _subnet_layout(run)
+    for name, zone, cidr in layout:
         subnet = existing.get(name)
         if subnet is None:
             tier = name.split("-")[0]
@@ -63,8 +64,7 @@ def subnets(run: Run) -> tuple[str, str]:
                                        TagSpecifications=spec)["Subnet"]
             made += 1
         run.ids[f"subnet-{name}"] = subnet["SubnetId"]
-    total = len(_subnet_layout(run))
-    return ("created" if made else "found"), f"{total} subnets ({made} new)"
+    return ("created" if made else "found"), f"{len(layout)} subnets ({made} new)"
 
 
 def subnet_ids(run: Run, tier: str) -> list[str]:

@@ -27,9 +27,9 @@ class Leftover:
         return f"https://{console_host(partition)}/go/view?arn={urllib.parse.quote(self.arn, safe='')}"
 
 
-def _ec2_arn(run: Run, kind: str, ident: str) -> str:
-    account = run.session.client("sts").get_caller_identity()["Account"]
-    return f"arn:aws:ec2:{run.plan.region}:{account}:{kind}/{ident}"
+def _ec2_arn(run: Run, owner: tuple[str, str], kind: str, ident: str) -> str:
+    partition, account = owner
+    return f"arn:{partition}:ec2:{run.plan.region}:{account}:{kind}/{ident}"
 
 
 def sweep(run: Run) -> list[Leftover]:
@@ -58,9 +58,11 @@ def sweep(run: Run) -> list[Leftover]:
                             if n["State"] not in ("deleted", "deleting")], "NatGatewayId"),
             ("route-table", ec2.describe_route_tables(Filters=_by_tag(run))["RouteTables"], "RouteTableId"),
         ]
+        who = run.client("sts").get_caller_identity()
+        owner = (who["Arn"].split(":")[1], who["Account"])  # GovCloud and China have their own
         for kind, items, key in lookups:
             for item in items:
-                arn = _ec2_arn(run, kind, item[key])
+                arn = _ec2_arn(run, owner, kind, item[key])
                 found.setdefault(arn, Leftover(kind, item[key], arn))
         found.update({lo.arn: lo for lo in _named_leftovers(run)})
     by_ident: dict[str, Leftover] = {}
