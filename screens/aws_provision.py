@@ -57,6 +57,9 @@ class AwsProvisionScreen(WizardScreen):
 
     def _intro(self) -> str:
         status = self.ctx.state.aws.provision_status
+        if status == "done":
+            return (f"✓ Provisioned at {self.ctx.state.aws.provisioned_at}. Running it again only "
+                    "checks that everything is still there.")
         if status == "running":
             return ("Provisioning was interrupted. Resume finds what was already made and "
                     "continues from there; nothing is made twice.")
@@ -65,8 +68,9 @@ class AwsProvisionScreen(WizardScreen):
         return "Nothing has been created yet. Quitting now changes nothing in your account."
 
     def on_mount(self) -> None:
-        self.query_one("#continue").display = False
-        self.query_one("#provision").focus()
+        done = self.ctx.state.aws.provision_status == "done"
+        self.query_one("#continue").display = done
+        self.query_one("#continue" if done else "#provision").focus()
 
     @on(Button.Pressed, "#provision")
     def _start(self) -> None:

@@ -60,7 +60,17 @@ class AwsTeardownScreen(WizardScreen):
 
     def on_mount(self) -> None:
         self.query_one("#leftovers").display = False
-        self._offer("delete-cluster")
+        status = self.ctx.state.aws.teardown_status
+        if status == "done":
+            self._said("The cluster's resources were deleted. Look again for leftovers, or delete "
+                       "the PorterRole stack to revoke Porter's access.")
+            self._offer("sweep", "delete-stack", "done")
+        elif status == "running":
+            self._said("A teardown was interrupted. Delete the cluster again to finish it: what is "
+                       "already gone is skipped.")
+            self._offer("delete-cluster")
+        else:
+            self._offer("delete-cluster")
 
     def _offer(self, *names: str) -> None:
         for name in ACTIONS:

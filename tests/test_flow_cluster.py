@@ -230,3 +230,25 @@ async def test_leftovers_are_listed_with_links_and_only_known_kinds_offered_for_
         box = text_of(pilot, "#leftovers")
         assert stray_ip["AllocationId"] not in box and "security-group" in box
     assert "leftovers" in app.exit_notes
+
+
+async def test_back_on_the_provision_step_after_it_finished_says_so(role, make_ctx):
+    state = cluster_state("aws.provision")
+    state.aws.provision_status, state.aws.provisioned_at = "done", "2026-11-23T10:00:00+00:00"
+    async with WizardApp(make_ctx(state)).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "Provisioned at 2026-11-23T10:00:00+00:00" in text_of(pilot, "#provision-status")
+        assert "continue" in shown_buttons(pilot)
+
+
+@pytest.mark.parametrize("status,says,offered", [
+    ("running", "A teardown was interrupted", {"delete-cluster"}),
+    ("done", "resources were deleted", {"sweep", "delete-stack", "done"}),
+])
+async def test_teardown_after_a_relaunch_says_where_it_was(role, make_ctx, status, says, offered):
+    state = cluster_state("aws.teardown")
+    state.aws.teardown_status = status
+    async with WizardApp(make_ctx(state)).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert says in text_of(pilot, "#teardown-status")
+        assert shown_buttons(pilot) == offered
