@@ -4,101 +4,25 @@ connection_verify on credentials, base_url + credential_scopes + connection_veri
 
 from __future__ import annotations
 
-import base64
-import json
-import threading
 import time
 import uuid
 
 import certifi
 import pytest
-from azure.core import PipelineClient
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceExistsError
-from azure.core.pipeline.policies import BearerTokenCredentialPolicy, ContentDecodePolicy, HeadersPolicy, RetryPolicy
 from azure.core.rest import HttpRequest
-from azure.identity import ClientSecretCredential, DeviceCodeCredential
+from azure.identity import ClientSecretCredential
 from azure.mgmt.authorization import AuthorizationManagementClient
 from azure.mgmt.authorization.models import Permission, RoleAssignmentCreateParameters, RoleDefinition
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.subscription import SubscriptionClient
 
-from wizard.sandbox.azure import AzureDoubles
 
 # The seven Graph application permissions from Porter's docs, with Microsoft's appRole ids, written
 # out here so a wrong seed fails a test.
-GRAPH_PERMISSIONS = {
-    "Application.ReadWrite.All": "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9",
-    "Directory.ReadWrite.All": "19dbc75e-c2e2-444c-a770-ec69d8559fc7",
-    "Domain.Read.All": "dbb9058a-0e50-45d7-ae91-66909b5d4664",
-    "Group.Create": "bf7b1a76-6e77-406b-b258-bf5c7720e98f",
-    "Group.ReadWrite.All": "62a82d76-70ea-41e2-9197-370581804d09",
-    "RoleManagement.ReadWrite.Directory": "9e3f62cf-ca93-4989-b6ce-bf83c28f9fe8",
-    "User.ReadWrite.All": "741f803b-c850-494e-b5df-cde7c675a1ca",
-}
-PORTER_NOT_ACTIONS = [
-    "Microsoft.Authorization/elevateAccess/Action",
-    "Microsoft.Blueprint/blueprintAssignments/write",
-    "Microsoft.Blueprint/blueprintAssignments/delete",
-    "Microsoft.Compute/galleries/share/action",
-]
+from .azure_double_fixtures import GRAPH_PERMISSIONS, PORTER_NOT_ACTIONS, arm, az, call, claims, device_credential, graph_client, secret_credential, started  # noqa: F401 - fixtures and helpers
 
 
-@pytest.fixture(scope="module")
-def started():
-    with AzureDoubles(registration_delay=0.3) as doubles:
-        yield doubles
-
-
-@pytest.fixture
-def az(started, monkeypatch):
-    # Some machines trust a bundle globally; TLS must work because of connection_verify alone.
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "AZURE_AUTHORITY_HOST"):
-        monkeypatch.delenv(name, raising=False)
-    started.clear()
-    yield started
-
-
-def secret_credential(az, client_id=None, secret=None, **extra):
-    sp = az.service_principal
-    return ClientSecretCredential(az.tenant_id, client_id or sp.client_id, secret or sp.client_secret,
-                                  authority=az.authority_url, disable_instance_discovery=True,
-                                  connection_verify=az.ca_path, **extra)
-
-
-def arm(az, **extra):
-    return {"base_url": az.arm_url, "credential_scopes": [az.arm_scope], "connection_verify": az.ca_path, **extra}
-
-
-def device_credential(az, user=None, *, approve_inline=True, codes=None):
-    """DeviceCodeCredential whose prompt signs ``user`` in at once (or only records the code)."""
-    def prompt(verification_uri, user_code, expires_on):
-        assert verification_uri.startswith(az.authority_url)
-        if codes is not None:
-            codes.append(user_code)
-        if approve_inline:
-            az.approve_device_code(user_code, user)
-    return DeviceCodeCredential(tenant_id=az.tenant_id, authority=az.authority_url, disable_instance_discovery=True,
-                                connection_verify=az.ca_path, prompt_callback=prompt, timeout=15)
-
-
-def graph_client(az, credential):
-    return PipelineClient(az.graph_url, policies=[
-        HeadersPolicy(), RetryPolicy(retry_total=0), BearerTokenCredentialPolicy(credential, az.graph_scope),
-        ContentDecodePolicy()], connection_verify=az.ca_path)
-
-
-def call(client, method, path, body=None, expect=200):
-    response = client.send_request(HttpRequest(method, client.format_url(path), json=body))
-    assert response.status_code == expect, response.text()
-    return response.json() if response.content else None
-
-
-def claims(token: str) -> dict:
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-# -- token endpoint ---------------------------------------------------------------------------
 def test_client_secret_token(az):
     token = secret_credential(az).get_token(az.arm_scope)
     assert token.expires_on > time.time() + 3000
@@ -294,111 +218,3 @@ def test_arm_refuses_a_graph_token(az):
 
 
 # -- Graph --------------------------------------------------------------------------------------
-def test_graph_app_secret_lifecycle(az):
-    graph = graph_client(az, device_credential(az))
-    app = call(graph, "POST", "/v1.0/applications", {"displayName": "azure-porter-restricted-sp"}, expect=201)
-    found = call(graph, "GET", "/v1.0/applications?$filter=displayName eq 'azure-porter-restricted-sp'")
-    assert [a["appId"] for a in found["value"]] == [app["appId"]]
-
-    graph_sp = call(graph, "GET", "/v1.0/servicePrincipals?$filter=appId eq '00000003-0000-0000-c000-000000000000'")
-    roles = {r["value"]: r["id"] for r in graph_sp["value"][0]["appRoles"]}
-    assert {k: roles.get(k) for k in GRAPH_PERMISSIONS} == GRAPH_PERMISSIONS
-    access = [{"resourceAppId": "00000003-0000-0000-c000-000000000000",
-               "resourceAccess": [{"id": i, "type": "Role"} for i in GRAPH_PERMISSIONS.values()]}]
-    call(graph, "PATCH", f"/v1.0/applications/{app['id']}", {"requiredResourceAccess": access}, expect=204)
-    assert call(graph, "GET", f"/v1.0/applications/{app['id']}")["requiredResourceAccess"] == access
-
-    sp = call(graph, "POST", "/v1.0/servicePrincipals", {"appId": app["appId"]}, expect=201)
-    assert sp["appId"] == app["appId"]
-    password = call(graph, "POST", f"/v1.0/applications/{app['id']}/addPassword",
-                    {"passwordCredential": {"displayName": "porter"}})
-    in_364_days = time.strftime("%Y-%m-%dT", time.gmtime(time.time() + 364 * 86400))
-    assert password["secretText"] and password["endDateTime"] > in_364_days  # default lifetime: a year
-    token = secret_credential(az, app["appId"], password["secretText"]).get_token(az.arm_scope)
-    assert claims(token.token)["oid"] == sp["id"]
-
-    call(graph, "POST", f"/v1.0/applications/{app['id']}/removePassword", {"keyId": password["keyId"]}, expect=204)
-    with pytest.raises(ClientAuthenticationError, match="AADSTS7000215"):
-        secret_credential(az, app["appId"], password["secretText"]).get_token(az.arm_scope)
-
-
-def test_admin_consent_for_admin_and_denied_for_non_admin(az):
-    admin = graph_client(az, device_credential(az))
-    app = call(admin, "POST", "/v1.0/applications", {"displayName": "azure-porter-restricted-sp"}, expect=201)
-    sp = call(admin, "POST", "/v1.0/servicePrincipals", {"appId": app["appId"]}, expect=201)
-    graph_sp = call(admin, "GET", "/v1.0/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')")
-    for role_id in GRAPH_PERMISSIONS.values():
-        grant = call(admin, "POST", f"/v1.0/servicePrincipals/{sp['id']}/appRoleAssignments",
-                     {"principalId": sp["id"], "resourceId": graph_sp["id"], "appRoleId": role_id}, expect=201)
-        assert grant["resourceDisplayName"] == "Microsoft Graph"
-    listed = call(admin, "GET", f"/v1.0/servicePrincipals/{sp['id']}/appRoleAssignments")
-    assert sorted(g["appRoleId"] for g in listed["value"]) == sorted(GRAPH_PERMISSIONS.values())
-
-    password = call(admin, "POST", f"/v1.0/applications/{app['id']}/addPassword", {})
-    porter = secret_credential(az, app["appId"], password["secretText"])
-    assert sorted(claims(porter.get_token(az.graph_scope).token)["roles"]) == sorted(GRAPH_PERMISSIONS)
-
-    developer = graph_client(az, device_credential(az, az.non_admin_user))
-    grant = {"principalId": sp["id"], "resourceId": graph_sp["id"], "appRoleId": GRAPH_PERMISSIONS["Group.Create"]}
-    response = developer.send_request(HttpRequest(
-        "POST", f"{az.graph_url}/v1.0/servicePrincipals/{sp['id']}/appRoleAssignments", json=grant))
-    assert response.status_code == 403
-    error = response.json()["error"]
-    assert error["code"] == "Authorization_RequestDenied" and "request-id" in error["innerError"]
-
-
-# -- device code --------------------------------------------------------------------------------
-def test_device_code_sign_in_approved_from_another_thread(az):
-    codes: list[str] = []
-
-    def prompt(verification_uri, user_code, expires_on):
-        codes.append(user_code)  # what the wizard shows; the "user" approves a moment later
-        threading.Timer(0.2, az.approve_device_code, args=(user_code,)).start()
-
-    cred = DeviceCodeCredential(tenant_id=az.tenant_id, authority=az.authority_url, disable_instance_discovery=True,
-                                connection_verify=az.ca_path, prompt_callback=prompt, timeout=15)
-    record = cred.authenticate(scopes=[az.arm_scope])
-    assert (record.username, record.tenant_id) == (az.admin_user.upn, az.tenant_id)
-    assert len(codes) == 1 and len(codes[0]) == 9
-    subs = SubscriptionClient(cred, **arm(az))
-    assert [s.subscription_id for s in subs.subscriptions.list()] == [az.subscription_id]
-    me = call(graph_client(az, cred), "GET", "/v1.0/me")  # a second resource: refresh token, no new prompt
-    assert me["userPrincipalName"] == az.admin_user.upn
-    assert az.identity.requests.count("devicecode") == 1
-    assert az.identity.requests.count("token") >= 3  # pending poll(s), approval, refresh
-
-
-def test_declined_device_code_fails(az):
-    def prompt(verification_uri, user_code, expires_on):
-        az.decline_device_code(user_code)
-
-    cred = DeviceCodeCredential(tenant_id=az.tenant_id, authority=az.authority_url, disable_instance_discovery=True,
-                                connection_verify=az.ca_path, prompt_callback=prompt, timeout=15)
-    with pytest.raises(ClientAuthenticationError, match="authorization_declined|declined"):
-        cred.get_token(az.arm_scope)
-
-
-# -- housekeeping -------------------------------------------------------------------------------
-def test_clear_restores_the_seed(az):
-    graph = graph_client(az, device_credential(az))
-    call(graph, "POST", "/v1.0/applications", {"displayName": "leftover"}, expect=201)
-    az.arm.stuck("Microsoft.Storage")
-    az.clear()
-    assert call(graph, "GET", "/v1.0/applications?$filter=displayName eq 'leftover'")["value"] == []
-    assert az.arm.stuck_providers == set() and az.graph.requests == ["applications.list"]
-    assert secret_credential(az).get_token(az.arm_scope).token
-
-
-def test_doubles_are_quiet(capfd):
-    with AzureDoubles(one_port=True) as doubles:
-        assert doubles.arm_url == doubles.graph_url == doubles.authority_url
-        cred = ClientSecretCredential(doubles.tenant_id, doubles.service_principal.client_id, "wrong",
-                                      authority=doubles.authority_url, disable_instance_discovery=True,
-                                      connection_verify=doubles.ca_path)
-        with pytest.raises(ClientAuthenticationError):
-            cred.get_token(doubles.arm_scope)
-        with pytest.raises(ClientAuthenticationError):  # a TLS failure on the server side
-            ClientSecretCredential(doubles.tenant_id, "x", "y", authority=doubles.authority_url,
-                                   disable_instance_discovery=True, retry_total=0).get_token(doubles.arm_scope)
-    out, err = capfd.readouterr()
-    assert (out, err) == ("", "")
