@@ -17,15 +17,14 @@ from textual.widgets import Button, Static
 
 from wizard.aws.connection import role_session
 from wizard.aws.plan import plan_for
-from wizard.aws.provision import Cancelled, Run, provision, steps
-from wizard.errors import WizardError
+from wizard.aws.provision import Run, provision, steps
 
 from .base import WizardScreen
 from .messages import RunFinished, RunStopped, StepChanged
 from .widgets.confirm_modal import ConfirmModal
 from .widgets.error_panel import ErrorPanel
 from .widgets.step_list import StepList
-from .worker_tools import cancelled, interruptible_sleep
+from .worker_tools import cancelled, interruptible_sleep, run_and_report
 
 
 class AwsProvisionScreen(WizardScreen):
@@ -86,17 +85,12 @@ class AwsProvisionScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="provision")
     def _run(self) -> None:
         state = self.ctx.state
-        try:
+
+        def job() -> dict[str, str]:
             run = Run(role_session(state.aws, self.ctx.secrets), plan_for(state.project, state.aws.region),
                       cancelled=cancelled, sleep=interruptible_sleep, poll_seconds=self.POLL_SECONDS)
-            ids = provision(run, lambda step: self.post_message(StepChanged(step)))
-        except Cancelled:
-            self.post_message(RunStopped())
-            return
-        except WizardError as err:
-            self.post_message(RunStopped(err))
-            return
-        self.post_message(RunFinished(ids))
+            return provision(run, lambda step: self.post_message(StepChanged(step)))
+        run_and_report(self, job)
 
     def on_step_changed(self, message: StepChanged) -> None:
         self.query_one(StepList).update_step(message.step)

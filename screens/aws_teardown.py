@@ -10,17 +10,17 @@ from textual.widgets import Button, Static
 from wizard.aws import role_stack as rs
 from wizard.aws.connection import role_session, user_session
 from wizard.aws.plan import TAG_KEY, plan_for
-from wizard.aws.provision import Cancelled, Run
+from wizard.aws.provision import Run
 from wizard.aws.sweep import sweep
 from wizard.aws.teardown import steps, teardown
-from wizard.errors import WizardError
+from wizard.errors import Cancelled, WizardError
 
 from .base import WizardScreen
 from .messages import RunFinished, RunStopped, StepChanged, SweepDone
 from .widgets.confirm_modal import ConfirmModal
 from .widgets.error_panel import ErrorPanel
 from .widgets.step_list import StepList
-from .worker_tools import cancelled, interruptible_sleep
+from .worker_tools import cancelled, interruptible_sleep, run_and_report
 
 ACTIONS = ("delete-cluster", "delete-stack", "delete-leftovers", "sweep", "done")
 # The kinds teardown itself deletes (by tag or name); anything else found gets a console link.
@@ -114,15 +114,10 @@ class AwsTeardownScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="teardown")
     def _teardown(self) -> None:
-        try:
+        def job() -> str:
             teardown(self._run_obj(), lambda step: self.post_message(StepChanged(step)))
-        except Cancelled:
-            self.post_message(RunStopped())
-            return
-        except WizardError as err:
-            self.post_message(RunStopped(err))
-            return
-        self.post_message(RunFinished("cluster"))
+            return "cluster"
+        run_and_report(self, job)
 
     def on_step_changed(self, message: StepChanged) -> None:
         self.query_one(StepList).update_step(message.step)
@@ -216,15 +211,13 @@ class AwsTeardownScreen(WizardScreen):
     @work(thread=True, exclusive=True, group="teardown")
     def _delete_role_stack(self) -> None:
         aws = self.ctx.state.aws
-        try:
+
+        def job() -> str:
             stack = rs.RoleStack(user_session(aws, self.ctx.secrets), aws.home_region, aws.stack_name)
             if not stack.delete_and_wait(lambda event: None, cancelled=cancelled, sleep=interruptible_sleep):
-                self.post_message(RunStopped())
-                return
-        except WizardError as err:
-            self.post_message(RunStopped(err))
-            return
-        self.post_message(RunFinished("stack"))
+                raise Cancelled("deleting the stack")
+            return "stack"
+        run_and_report(self, job)
 
     @on(Button.Pressed, "#done")
     def _done(self) -> None:

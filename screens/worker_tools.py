@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
+from textual.message_pump import MessagePump
 from textual.worker import get_current_worker
+
+from wizard.errors import Cancelled, WizardError
+
+from .messages import RunFinished, RunStopped
 
 
 def cancelled() -> bool:
@@ -16,3 +23,17 @@ def interruptible_sleep(seconds: float) -> None:
     for _ in range(max(1, int(seconds / 0.2))):
         if cancelled() or pause.wait(0.2):
             return
+
+
+def run_and_report(target: MessagePump, job: Callable[[], Any]) -> None:
+    """Run a long job in this worker thread and tell `target` how it ended: RunFinished with its
+    result, RunStopped() when the user cancelled, RunStopped(error) when the cloud said no."""
+    try:
+        result = job()
+    except Cancelled:
+        target.post_message(RunStopped())
+        return
+    except WizardError as err:
+        target.post_message(RunStopped(err))
+        return
+    target.post_message(RunFinished(result))

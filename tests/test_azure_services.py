@@ -8,23 +8,8 @@ from wizard.azure import providers, role
 from wizard.azure.cloud import AzureCloud
 from wizard.azure.credentials import ServicePrincipal, check_token, mgmt_kwargs, secret_credential
 from wizard.errors import CloudError
-from wizard.sandbox.azure import AzureDoubles
 
-
-@pytest.fixture(scope="module")
-def doubles():
-    with AzureDoubles(registration_delay=0.2) as az:
-        yield az
-
-
-@pytest.fixture
-def az(doubles, monkeypatch):
-    # Some machines trust a CA bundle globally; the cloud's own ca_path must be what works.
-    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        monkeypatch.delenv(name, raising=False)
-    doubles.clear()
-    yield doubles
-    doubles.clear()
+from .azure_double_fixtures import az, started  # noqa: F401 - fixtures
 
 
 def cloud_of(az) -> AzureCloud:

@@ -29,7 +29,7 @@ class Terminal:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-t", "w")
 
-    def wait_for(self, text: str, timeout: float = 40) -> str:
+    def wait_for(self, text: str, timeout: float = 60) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             shown = self.screen()
@@ -95,13 +95,13 @@ def test_sandbox_from_welcome_to_a_running_cluster_in_a_real_terminal(tmp_path, 
     # The sandbox's new account has 5 vCPUs for a cluster that may need 6: the wizard asks for
     # more, follows the request, and re-checks once AWS (the double) approves it.
     term.wait_for("increase to 6 requested")
-    term.wait_for("Every quota has room for the cluster", timeout=60)
+    term.wait_for("Every quota has room for the cluster", timeout=120)
     term.keys("Enter")
     term.wait_for("Estimated total per month")
     term.keys("Space", "Enter")  # acknowledge the cost, then Continue
     term.wait_for("Nothing has been created yet")
     term.keys("Enter")
-    term.wait_for("Provisioned in", timeout=90)
+    term.wait_for("Provisioned in", timeout=180)
     term.keys("Enter")
     shown = term.wait_for("Your cluster acme-prod is running")
     assert "cluster/acme-prod" in shown and "Traceback" not in shown

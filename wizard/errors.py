@@ -5,6 +5,9 @@ Screens show those three fields; nothing else of an exception (never its traceba
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
+
 
 class WizardError(Exception):
     """An error a person can act on."""
@@ -44,3 +47,19 @@ class StateFileError(WizardError):
 
 class KeyringUnavailable(WizardError):
     """No OS keyring we are willing to store a secret in."""
+
+
+class Cancelled(Exception):
+    """The user stopped a long operation; what it made so far stays and is found on resume."""
+
+
+@contextlib.contextmanager
+def translating(translate: Callable[[Exception, str], WizardError], doing: str) -> Iterator[None]:
+    """Let nothing but a WizardError out: a cloud's exceptions become what `translate` makes of
+    them (`doing` finishes "could not ..."); translate re-raises what it does not know."""
+    try:
+        yield
+    except WizardError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see above
+        raise translate(exc, doing) from None

@@ -4,10 +4,8 @@ Screens never see a botocore exception: every AWS call in wizard.aws goes throug
 """
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 
-from ..errors import CloudError, WizardError
+from ..errors import CloudError, WizardError, translating
 
 _THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
               "SlowDown", "RequestThrottled", "RequestThrottledException"}
@@ -87,12 +85,6 @@ def _from_code(code: str, message: str, doing: str) -> CloudError:
                       "support.", code=code)
 
 
-@contextlib.contextmanager
-def aws_call(doing: str) -> Iterator[None]:
+def aws_call(doing: str):
     """Wrap AWS calls so that anything they raise leaves as a WizardError."""
-    try:
-        yield
-    except WizardError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - translate() re-raises what it doesn't know
-        raise translate(exc, doing) from None
+    return translating(translate, doing)

@@ -11,17 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import CloudError
+from ..errors import Cancelled, CloudError
 from .errors import aws_call
 from .plan import ClusterPlan
 from .session import client_config
 
 if TYPE_CHECKING:
     import boto3
-
-
-class Cancelled(Exception):
-    """The user stopped provisioning; everything made so far stays and is found on resume."""
 
 
 @dataclass

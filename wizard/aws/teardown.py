@@ -20,44 +20,40 @@ def _gone(exc: Exception) -> bool:
     return getattr(exc, "response", {}).get("Error", {}).get("Code", "") in _GONE
 
 
-def node_group(run: Run) -> tuple[str, str]:
-    eks, cluster, group = run.client("eks"), run.plan.name, f"{run.plan.name}-nodes"
+def _delete_until_gone(run: Run, what: str, name: str, delete: Callable[[], object],
+                       status: Callable[[], str], failed: set[str]) -> tuple[str, str]:
+    """Ask for the deletion, then wait until the describe call no longer finds it."""
     try:
-        eks.delete_nodegroup(clusterName=cluster, nodegroupName=group)
-    except Exception as exc:  # noqa: BLE001
-        if _gone(exc):
-            return "absent", group
-        raise
-
-    def state() -> str:
-        try:
-            return eks.describe_nodegroup(clusterName=cluster, nodegroupName=group)["nodegroup"]["status"]
-        except Exception as exc:  # noqa: BLE001
-            if _gone(exc):
-                return "GONE"
-            raise
-    run.wait_until("deleting the node group", state, {"GONE"}, {"DELETE_FAILED"})
-    return "deleted", group
-
-
-def eks_cluster(run: Run) -> tuple[str, str]:
-    eks, name = run.client("eks"), run.plan.name
-    try:
-        eks.delete_cluster(name=name)
-    except Exception as exc:  # noqa: BLE001
+        delete()
+    except Exception as exc:  # noqa: BLE001 - only "already gone" is fine here
         if _gone(exc):
             return "absent", name
         raise
 
     def state() -> str:
         try:
-            return eks.describe_cluster(name=name)["cluster"]["status"]
+            return status()
         except Exception as exc:  # noqa: BLE001
             if _gone(exc):
                 return "GONE"
             raise
-    run.wait_until("deleting the EKS cluster", state, {"GONE"}, {"FAILED"})
+    run.wait_until(f"deleting {what}", state, {"GONE"}, failed)
     return "deleted", name
+
+
+def node_group(run: Run) -> tuple[str, str]:
+    eks, cluster, group = run.client("eks"), run.plan.name, f"{run.plan.name}-nodes"
+    return _delete_until_gone(
+        run, "the node group", group,
+        lambda: eks.delete_nodegroup(clusterName=cluster, nodegroupName=group),
+        lambda: eks.describe_nodegroup(clusterName=cluster, nodegroupName=group)["nodegroup"]["status"],
+        {"DELETE_FAILED"})
+
+
+def eks_cluster(run: Run) -> tuple[str, str]:
+    eks, name = run.client("eks"), run.plan.name
+    return _delete_until_gone(run, "the EKS cluster", name, lambda: eks.delete_cluster(name=name),
+                              lambda: eks.describe_cluster(name=name)["cluster"]["status"], {"FAILED"})
 
 
 def load_balancer(run: Run) -> tuple[str, str]:

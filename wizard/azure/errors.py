@@ -1,11 +1,9 @@
 """Turns azure-core and msal failures into errors that say what went wrong and what to do."""
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterator
 
-from ..errors import CloudError, WizardError
+from ..errors import CloudError, WizardError, translating
 
 # AADSTS codes that deserve their own words; the rest keep Entra's own message.
 _AADSTS = {
@@ -64,11 +62,6 @@ def translate(exc: Exception, doing: str) -> WizardError:
     raise exc
 
 
-@contextlib.contextmanager
-def azure_call(doing: str) -> Iterator[None]:
-    try:
-        yield
-    except WizardError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - translate() re-raises what it doesn't know
-        raise translate(exc, doing) from None
+def azure_call(doing: str):
+    """Wrap Azure calls so that anything they raise leaves as a WizardError."""
+    return translating(translate, doing)
