@@ -67,6 +67,47 @@ class AwsProgress:
 
 
 @dataclass
+class AzureProgress:
+    #: "device" (an admin signed in with a device code and the wizard set everything up) or
+    #: "secret" (an existing service principal's credentials were typed in).
+    signin_method: str = ""
+    tenant_id: str = ""
+    subscription_id: str = ""
+    subscription_name: str = ""
+    #: Who signed in for the setup (a UPN, or the service principal's client ID).
+    signed_in_as: str = ""
+    providers_registered_at: str = ""
+    role_id: str = ""
+    #: The app registration / service principal the platform uses, and its current secret's key
+    #: ID (Graph's passwordCredentials keyId: an identifier, not the secret).
+    client_id: str = ""
+    app_object_id: str = ""
+    sp_object_id: str = ""
+    secret_key_id: str = ""
+    #: "granted" (the wizard granted admin consent), "manual" (the user must, in the portal),
+    #: or "" (not reached yet).
+    consent: str = ""
+    setup_done_at: str = ""
+    region: str = ""
+    quota_auto: bool = True
+    #: Open quota increase requests by quota name ("cores", ...) → the request's ID.
+    quota_requests: dict[str, str] = field(default_factory=dict)
+    cost_acknowledged_at: str = ""
+    cost_monthly: str = ""
+    #: AKS pricing tier: "Free" or "Standard".
+    tier: str = ""
+    provision_status: str = ""
+    provisioned_at: str = ""
+    cluster_id: str = ""
+    teardown_status: str = ""
+
+    @property
+    def secret_name(self) -> str:
+        """The keyring entry holding the client secret of this service principal."""
+        return f"azure-client-secret/{self.client_id}"
+
+
+@dataclass
 class SecretRecord:
     """That a secret exists in the keyring, and when it stops working. Never its value."""
 
@@ -82,6 +123,7 @@ class WizardState:
     project: str = ""
     cloud: str = ""
     aws: AwsProgress = field(default_factory=AwsProgress)
+    azure: AzureProgress = field(default_factory=AzureProgress)
     secrets: dict[str, SecretRecord] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -116,13 +158,14 @@ def parse_state(text: str) -> WizardState:
     if data.get("version") != STATE_VERSION:
         raise ValueError(f"unknown format version {data.get('version')!r}")
     aws = _build(AwsProgress, data.get("aws", {}), "aws")
+    azure = _build(AzureProgress, data.get("azure", {}), "azure")
     secrets_raw = data.get("secrets", {})
     if not isinstance(secrets_raw, dict):
         raise ValueError("secrets should be an object")
     secrets = {name: _build(SecretRecord, rec, f"secrets.{name}") for name, rec in secrets_raw.items()}
-    rest = {k: v for k, v in data.items() if k not in ("aws", "secrets")}
+    rest = {k: v for k, v in data.items() if k not in ("aws", "azure", "secrets")}
     state = _build(WizardState, rest, "state")
-    state.aws, state.secrets = aws, secrets
+    state.aws, state.azure, state.secrets = aws, azure, secrets
     return state
 
 

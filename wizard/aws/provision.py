@@ -12,29 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..errors import Cancelled, CloudError
+from ..stepwise import StepState
+from ..stepwise import run_steps as generic_run_steps
 from .errors import aws_call
 from .plan import ClusterPlan
 from .session import client_config
 
 if TYPE_CHECKING:
     import boto3
-
-
-@dataclass
-class StepState:
-    key: str
-    label: str
-    status: str = "waiting"  # waiting, working, then found/created (provision),
-    #                          deleted/absent (teardown), or failed
-    detail: str = ""
-    started: float | None = None
-    finished: float | None = None
-
-    @property
-    def elapsed(self) -> float:
-        if self.started is None:
-            return 0.0
-        return (self.finished or time.monotonic()) - self.started
 
 
 @dataclass
@@ -94,24 +79,7 @@ def steps() -> list[Step]:
 
 
 def run_steps(run: Run, todo: list[Step], on_step: Callable[[StepState], None], verb: str) -> None:
-    """Run steps in order; each reports working, then its outcome (or failed)."""
-    states = [StepState(key, label) for key, label, _ in todo]
-    for state in states:
-        on_step(state)
-    for (key, label, act), state in zip(todo, states):
-        if run.cancelled():
-            raise Cancelled(label)
-        state.status, state.started = "working", time.monotonic()
-        on_step(state)
-        try:
-            with aws_call(f"{verb} the {label[0].lower() + label[1:]}"):
-                state.status, state.detail = act(run)
-        except Exception:
-            state.status, state.finished = "failed", time.monotonic()
-            on_step(state)
-            raise
-        state.finished = time.monotonic()
-        on_step(state)
+    generic_run_steps(run, todo, on_step, verb, aws_call)
 
 
 def provision(run: Run, on_step: Callable[[StepState], None]) -> dict[str, str]:

@@ -37,13 +37,19 @@ def translate(exc: Exception, doing: str) -> WizardError:
         return CloudError("Azure sign-in failed", f"Could not {doing}: {text.splitlines()[0][:300]}",
                           "Check the tenant, client ID and secret, then press Retry.",
                           code=f"AADSTS{code.group(1)}" if code else "ClientAuthentication")
-    if isinstance(exc, ax.HttpResponseError):
+    from .graph import GraphError
+
+    if isinstance(exc, (ax.HttpResponseError, GraphError)):
         status = getattr(exc, "status_code", None) or 0
-        error = getattr(exc, "error", None)
-        code = getattr(error, "code", None) or str(status)
-        message = (getattr(error, "message", None) or exc.message or "").strip()
+        if isinstance(exc, GraphError):
+            code, message, headers = exc.code, exc.message, exc.headers
+        else:
+            error = getattr(exc, "error", None)
+            code = getattr(error, "code", None) or str(status)
+            message = (getattr(error, "message", None) or exc.message or "").strip()
+            headers = exc.response.headers if exc.response is not None else {}
         if status == 429:
-            retry = exc.response.headers.get("Retry-After") if exc.response is not None else None
+            retry = headers.get("Retry-After")
             wait = f" Azure asks to wait {retry} s." if retry else ""
             return CloudError("Azure is throttling requests", f"Too many requests, so Azure would not "
                               f"{doing}.{wait}", "Wait, then press Retry.", code=code, retryable=True)

@@ -1,0 +1,50 @@
+"""Long jobs made of named steps (provisioning, teardown) on any cloud: each step reports that it
+is working, then what it found or did, so a screen can draw one row per step with its own clock."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+from .errors import Cancelled
+
+
+@dataclass
+class StepState:
+    key: str
+    label: str
+    status: str = "waiting"  # waiting, working, then found/created (provision),
+    #                          deleted/absent/kept (teardown), or failed
+    detail: str = ""
+    started: float | None = None
+    finished: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        if self.started is None:
+            return 0.0
+        return (self.finished or time.monotonic()) - self.started
+
+
+def run_steps(run, todo: list[tuple[str, str, Callable]], on_step: Callable[[StepState], None],
+              verb: str, call: Callable[[str], AbstractContextManager]) -> None:
+    """Run steps in order; each reports working, then its outcome (or failed). `call` is the
+    cloud's error translator (aws_call, azure_call) so a failure leaves as a WizardError."""
+    states = [StepState(key, label) for key, label, _ in todo]
+    for state in states:
+        on_step(state)
+    for (key, label, act), state in zip(todo, states):
+        if run.cancelled():
+            raise Cancelled(label)
+        state.status, state.started = "working", time.monotonic()
+        on_step(state)
+        try:
+            with call(f"{verb} the {label[0].lower() + label[1:]}"):
+                state.status, state.detail = act(run)
+        except Exception:
+            state.status, state.finished = "failed", time.monotonic()
+            on_step(state)
+            raise
+        state.finished = time.monotonic()
+        on_step(state)
