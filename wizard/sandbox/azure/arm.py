@@ -24,7 +24,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from .arm_catalogue import PROVIDERS, resource_types
+from .arm_catalogue import LOCATIONS, PROVIDERS, resource_types
 from .arm_rbac import Principal, RbacMixin, _covers
 from .directory import ARM_PUBLIC_AUDIENCES, Directory
 from .service import Request, Service, ServiceError
@@ -54,6 +54,7 @@ class ArmService(RbacMixin, Service):
         r = self.route
         r("subscriptions.list", "GET", r"/subscriptions", self._list_subscriptions)
         r("subscriptions.get", "GET", sub, self._get_subscription)
+        r("subscriptions.locations", "GET", sub + r"/locations", self._list_locations)
         r("providers.list", "GET", sub + r"/providers", self._list_providers)
         r("providers.get", "GET", sub + r"/providers/(?P<ns>[^/]+)", self._get_provider)
         r("providers.register", "POST", sub + r"/providers/(?P<ns>[^/]+)/register", self._register)
@@ -142,6 +143,13 @@ class ArmService(RbacMixin, Service):
         who, sub = self._caller(req), self._sub(req.params["sub"])
         self._check(who, f"/subscriptions/{sub}", "Microsoft.Resources/subscriptions/read")
         return self._subscription_json(sub)
+
+    def _list_locations(self, req: Request) -> Any:
+        who, sub = self._caller(req), self._sub(req.params["sub"])
+        self._check(who, f"/subscriptions/{sub}", "Microsoft.Resources/subscriptions/read")
+        return {"value": [{"id": f"/subscriptions/{sub}/locations/{name}", "subscriptionId": sub, "name": name,
+                           "displayName": display, "latitude": lat, "longitude": lon}
+                          for name, display, lat, lon in LOCATIONS]}
 
     # -- resource providers -------------------------------------------------------------------
     def _provider(self, sub: str, ns: str) -> _Provider:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BUILTIN_ROLES", "PORTER_PROVIDERS", "PROVIDERS", "builtin_role_id"]
+__all__ = ["BUILTIN_ROLES", "LOCATIONS", "PORTER_PROVIDERS", "PROVIDERS", "builtin_role_id"]
 
 # The eleven providers Porter's setup registers (docs, step 1).
 PORTER_PROVIDERS = (
@@ -19,8 +19,14 @@ PORTER_PROVIDERS = (
     "Microsoft.OperationsManagement", "Microsoft.ResourceGraph", "Microsoft.Resources", "Microsoft.Storage",
 )
 
-_LOCATIONS = ["East US", "East US 2", "West US 2", "Central US", "North Europe", "West Europe", "UK South",
-              "Southeast Asia", "Australia East"]
+# (name, displayName, latitude, longitude): a subset of Azure's public regions, as ARM lists them.
+LOCATIONS = [("eastus", "East US", "37.3719", "-79.8164"), ("eastus2", "East US 2", "36.6681", "-78.3889"),
+             ("westus2", "West US 2", "47.233", "-119.852"), ("centralus", "Central US", "41.5908", "-93.6208"),
+             ("northeurope", "North Europe", "53.3478", "-6.2597"),
+             ("westeurope", "West Europe", "52.3667", "4.9"), ("uksouth", "UK South", "50.941", "-0.799"),
+             ("southeastasia", "Southeast Asia", "1.283", "103.833"),
+             ("australiaeast", "Australia East", "-33.86", "151.2094")]
+_LOCATIONS = [display for _, display, _, _ in LOCATIONS]
 
 # namespace -> (registered in a new subscription?, resource types shown)
 PROVIDERS: dict[str, tuple[bool, tuple[str, ...]]] = {
