@@ -11,7 +11,7 @@ from textual.widgets import Footer, Static
 
 from wizard.context import WizardContext
 
-from .steps import TITLES, position
+from .steps import CLOUD_NAMES, TITLES, position
 from .widgets.sandbox_banner import SandboxBanner
 
 if TYPE_CHECKING:
@@ -35,7 +35,8 @@ class WizardScreen(Screen):
             if self.ctx.sandbox:
                 yield SandboxBanner(self.ctx.sandbox_endpoint)
             place = position(self.STEP)
-            where = f"AWS · step {place[0]} of {place[1]} · " if place else ""
+            cloud = CLOUD_NAMES.get(self.STEP.partition(".")[0], "")
+            where = f"{cloud} · step {place[0]} of {place[1]} · " if place else ""
             yield Static(f"Porter setup  ›  {where}{TITLES.get(self.STEP, '')}", id="step-bar")
         with VerticalScroll(id="body"):
             yield from self.compose_body()

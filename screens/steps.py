@@ -19,12 +19,25 @@ SCREENS = {
     "aws.provision": "screens.aws_provision:AwsProvisionScreen",
     "aws.cluster": "screens.aws_cluster:AwsClusterScreen",
     "aws.teardown": "screens.aws_teardown:AwsTeardownScreen",
+    "azure.signin": "screens.azure_signin:AzureSigninScreen",
+    "azure.subscription": "screens.azure_subscription:AzureSubscriptionScreen",
+    "azure.providers": "screens.azure_providers:AzureProvidersScreen",
+    "azure.access": "screens.azure_access:AzureAccessScreen",
+    "azure.region": "screens.azure_region:AzureRegionScreen",
+    "azure.quotas": "screens.azure_quotas:AzureQuotasScreen",
+    "azure.cost": "screens.azure_cost:AzureCostScreen",
+    "azure.provision": "screens.azure_provision:AzureProvisionScreen",
+    "azure.cluster": "screens.azure_cluster:AzureClusterScreen",
+    "azure.teardown": "screens.azure_teardown:AzureTeardownScreen",
 }
 
 FLOWS = {"aws": ["aws.account", "aws.grant", "aws.verify", "aws.connected", "aws.region",
-                 "aws.quotas", "aws.cost", "aws.provision", "aws.cluster"]}
+                 "aws.quotas", "aws.cost", "aws.provision", "aws.cluster"],
+         "azure": ["azure.signin", "azure.subscription", "azure.providers", "azure.access",
+                   "azure.region", "azure.quotas", "azure.cost", "azure.provision", "azure.cluster"]}
 # Steps outside the straight line, and where Back takes them.
-ASIDE = {"aws.teardown": "aws.cluster"}
+ASIDE = {"aws.teardown": "aws.cluster", "azure.teardown": "azure.cluster"}
+CLOUD_NAMES = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
 
 TITLES = {
     "welcome": "Welcome",
@@ -38,6 +51,16 @@ TITLES = {
     "aws.provision": "Provision",
     "aws.cluster": "Your cluster",
     "aws.teardown": "Tear down",
+    "azure.signin": "Sign in to Azure",
+    "azure.subscription": "Subscription",
+    "azure.providers": "Resource providers",
+    "azure.access": "Role and service principal",
+    "azure.region": "Region",
+    "azure.quotas": "vCPU quotas",
+    "azure.cost": "Cost and tier",
+    "azure.provision": "Provision",
+    "azure.cluster": "Your cluster",
+    "azure.teardown": "Tear down",
 }
 
 
