@@ -35,10 +35,12 @@ class Graph:
             HeadersPolicy(), RetryPolicy(retry_total=2),
             BearerTokenCredentialPolicy(credential, cloud.graph_scope), ContentDecodePolicy()], **kwargs)
 
-    def call(self, method: str, path: str, body: dict | None = None) -> Any:
+    def call(self, method: str, path: str, body: dict | None = None,
+             params: dict[str, str] | None = None) -> Any:
         from azure.core.rest import HttpRequest
 
-        response = self._client.send_request(HttpRequest(method, f"{self.base}{path}", json=body))
+        response = self._client.send_request(HttpRequest(method, f"{self.base}{path}", json=body,
+                                                         params=params))
         if response.status_code >= 400:
             try:
                 error = response.json().get("error", {})
@@ -48,8 +50,8 @@ class Graph:
                              error.get("message", response.text()[:300]), dict(response.headers))
         return response.json() if response.content else None
 
-    def get(self, path: str) -> Any:
-        return self.call("GET", path)
+    def get(self, path: str, **params: str) -> Any:
+        return self.call("GET", path, params=params or None)
 
     def post(self, path: str, body: dict) -> Any:
         return self.call("POST", path, body)
