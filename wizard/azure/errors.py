@@ -48,6 +48,15 @@ def translate(exc: Exception, doing: str) -> WizardError:
             code = getattr(error, "code", None) or str(status)
             message = (getattr(error, "message", None) or exc.message or "").strip()
             headers = exc.response.headers if exc.response is not None else {}
+        if code == "MissingSubscriptionRegistration":  # ARM: "...to use namespace 'Microsoft.Quota'..."
+            found = re.search(r"namespace '([^']+)'", message)
+            namespace = found.group(1) if found else "a resource provider"
+            return CloudError(f"{namespace} is not registered",
+                              f"The subscription is not registered to use {namespace}, so Azure would "
+                              f"not {doing}.",
+                              f"Register it (Subscriptions → Resource providers → {namespace} → Register, "
+                              f"or `az provider register --namespace {namespace}`), wait a minute or two "
+                              "until it shows Registered, then press Retry.", code=code, retryable=True)
         if status == 429:
             retry = headers.get("Retry-After")
             wait = f" Azure asks to wait {retry} s." if retry else ""

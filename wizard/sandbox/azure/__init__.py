@@ -201,6 +201,18 @@ class AzureDoubles:
             return SeededServicePrincipal(app.app_id, password.secret, password.key_id, sp.object_id,
                                           app.object_id, display_name)
 
+    def set_vcpu_quota(self, region: str, name: str, limit: int, usage: int | None = None) -> None:
+        """The subscription's vCPU quota ``name`` ("cores", "standardBasv2Family"...) in ``region``;
+        a new subscription has 10 of each, none used. KeyError for a name or region not known."""
+        with self._lock:
+            self.arm.set_vcpu_quota(self.subscription_id, region, name, limit, usage)
+
+    def set_quota_approval(self, delay_seconds: float, deny: bool = False) -> None:
+        """Quota increase requests made from now on are decided ``delay_seconds`` after they are
+        made (on the next call): approved, or denied with Azure's message. clear() undoes this."""
+        with self._lock:
+            self.arm.quota_approval_delay, self.arm.quota_deny = float(delay_seconds), deny
+
     def clear(self) -> None:
         """Back to the seed: state, faults, latencies and call logs."""
         with self._lock:

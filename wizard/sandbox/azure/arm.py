@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .arm_catalogue import LOCATIONS, PROVIDERS, resource_types
+from .arm_quota import QuotaMixin
 from .arm_rbac import Principal, RbacMixin, _covers
 from .directory import ARM_PUBLIC_AUDIENCES, Directory
 from .service import Request, Service, ServiceError
@@ -39,7 +40,7 @@ class _Provider:
     since: float = 0.0
 
 
-class ArmService(RbacMixin, Service):
+class ArmService(QuotaMixin, RbacMixin, Service):
     name = "arm"
 
     def __init__(self, lock: Any, directory: Directory, *, registration_delay: float = 1.0) -> None:
@@ -60,6 +61,7 @@ class ArmService(RbacMixin, Service):
         r("providers.register", "POST", sub + r"/providers/(?P<ns>[^/]+)/register", self._register)
         r("providers.unregister", "POST", sub + r"/providers/(?P<ns>[^/]+)/unregister", self._unregister)
         self.route_rbac(r)
+        self.route_quota(r)  # Microsoft.Quota: vCPU limits, usages, increase requests (arm_quota.py)
 
     def reset(self) -> None:
         self.subscriptions: dict[str, dict[str, str]] = {}
@@ -67,6 +69,7 @@ class ArmService(RbacMixin, Service):
         self.role_definitions: dict[str, dict[str, Any]] = {}  # custom roles by GUID
         self.role_assignments: dict[str, dict[str, Any]] = {}  # by name (GUID)
         self.stuck_providers: set[str] = set()
+        self.reset_quota()
 
     def common_headers(self) -> dict[str, str]:
         rid = str(uuid.uuid4())
