@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
         "status", help="list stored credentials and the days until each expires; exits 1 when "
                        "one is expired or expires within 30 days (for cron)")
     status.add_argument("--sandbox", action="store_true", help="the sandbox's progress instead")
+    rotate = commands.add_parser(
+        "rotate", help="replace a cloud credential before it expires: add a new one, check it "
+                       "works, keep it in the keyring, then remove the old one")
+    rotate.add_argument("cloud", choices=["azure"], help="whose credential (Azure's client secret)")
+    # Its own dest: a subcommand's default would otherwise hide `porter-wizard --sandbox rotate`.
+    rotate.add_argument("--sandbox", action="store_true", dest="rotate_sandbox",
+                        help="explains how to rotate in the sandbox (exits 2)")
     return parser
 
 
@@ -87,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "status":
         return _status(args.sandbox)
+    if args.command == "rotate":
+        from .rotate_cli import rotate_command
+
+        return rotate_command(args.cloud, sandbox=args.sandbox or args.rotate_sandbox)
     store = StateStore(state_file(sandbox=args.sandbox))
     if args.reset:
         if not _confirm_reset(store, args.force):

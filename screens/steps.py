@@ -29,6 +29,7 @@ SCREENS = {
     "azure.provision": "screens.azure_provision:AzureProvisionScreen",
     "azure.cluster": "screens.azure_cluster:AzureClusterScreen",
     "azure.teardown": "screens.azure_teardown:AzureTeardownScreen",
+    "azure_rotate": "screens.azure_rotate:AzureRotateScreen",
 }
 
 FLOWS = {"aws": ["aws.account", "aws.grant", "aws.verify", "aws.connected", "aws.region",
@@ -36,7 +37,9 @@ FLOWS = {"aws": ["aws.account", "aws.grant", "aws.verify", "aws.connected", "aws
          "azure": ["azure.signin", "azure.subscription", "azure.providers", "azure.access",
                    "azure.region", "azure.quotas", "azure.cost", "azure.provision", "azure.cluster"]}
 # Steps outside the straight line, and where Back takes them.
-ASIDE = {"aws.teardown": "aws.cluster", "azure.teardown": "azure.cluster"}
+# azure_rotate is pushed over whatever screen opened it and pops back there; "welcome" is only
+# for a relaunch that finds it recorded as the step.
+ASIDE = {"aws.teardown": "aws.cluster", "azure.teardown": "azure.cluster", "azure_rotate": "welcome"}
 CLOUD_NAMES = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
 
 TITLES = {
@@ -61,6 +64,7 @@ TITLES = {
     "azure.provision": "Provision",
     "azure.cluster": "Your cluster",
     "azure.teardown": "Tear down",
+    "azure_rotate": "Rotate the Azure client secret",
 }
 
 

@@ -32,6 +32,8 @@ class WelcomeScreen(WizardScreen):
         if reminders:
             yield Static("Credentials to rotate soon:\n" + "\n".join(f"  • {r.describe()}" for r in reminders),
                          id="reminders", classes="warning")
+            if self.ctx.state.azure.client_id and any(r.kind == "azure-client-secret" for r in reminders):
+                yield Button("Rotate the Azure secret…", id="rotate-azure")
         yield Field("Project name", input_id="project", validate=validate_project_name,
                     value=self.ctx.state.project, placeholder="e.g. acme-prod",
                     hint="Lowercase letters, digits and hyphens. It names your cluster's resources.")
@@ -47,6 +49,20 @@ class WelcomeScreen(WizardScreen):
         clouds.highlighted = keys.index(self.ctx.state.cloud) if self.ctx.state.cloud in keys else 0
         self.query_one("#cloud-error").display = False
         self.query_one("#project").focus()
+
+    @on(Button.Pressed, "#rotate-azure")
+    def _rotate_azure(self) -> None:
+        from .azure_rotate import open_rotation  # Azure's code loads only when asked for
+
+        open_rotation(self.wizard, then=self._rotated)
+
+    def _rotated(self) -> None:
+        """Back from the rotation: the reminder shows what is due now."""
+        left = due(self.ctx.state)
+        self.query_one("#reminders", Static).update(
+            "Credentials to rotate soon:\n" + "\n".join(f"  • {r.describe()}" for r in left))
+        self.query_one("#reminders").display = bool(left)
+        self.query_one("#rotate-azure").display = any(r.kind == "azure-client-secret" for r in left)
 
     @on(Input.Changed, "#project")
     def _project_typed(self) -> None:
