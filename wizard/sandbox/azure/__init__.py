@@ -31,6 +31,7 @@ from typing import Any
 
 from .arm import ArmService
 from .arm_catalogue import PORTER_PROVIDERS, builtin_role_id
+from .arm_resources import fail_provisioning, resource_list
 from .certs import ca_pem_path
 from .directory import (
     ARM_PUBLIC_AUDIENCES,
@@ -200,6 +201,23 @@ class AzureDoubles:
                 self.arm.assign(self.subscription_scope, builtin_role_id(arm_role), sp)
             return SeededServicePrincipal(app.app_id, password.secret, password.key_id, sp.object_id,
                                           app.object_id, display_name)
+
+    def set_provisioning_delay(self, seconds: float) -> None:
+        """How long each create, update or delete of a resource (or group delete) runs before ARM
+        reports it done; decided on the next read. Kept across clear(), like the registration delay."""
+        with self._lock:
+            self.arm.resource_state.provisioning_delay = float(seconds)
+
+    def fail_provisioning(self, resource_type: str, code: str, message: str) -> None:
+        """The next create of this type ("aks", "vnet", "acr" or its ARM type) ends in provisioningState
+        Failed with this error, reported through its async operation (AKS: also status.provisioningError)."""
+        with self._lock:
+            fail_provisioning(self.arm, resource_type, code, message)
+
+    def resources(self) -> list[dict[str, Any]]:
+        """Every resource group and resource that exists now, each as ARM's GET returns it."""
+        with self._lock:
+            return resource_list(self.arm)
 
     def set_vcpu_quota(self, region: str, name: str, limit: int, usage: int | None = None) -> None:
         """The subscription's vCPU quota ``name`` ("cores", "standardBasv2Family"...) in ``region``;

@@ -27,6 +27,8 @@ from typing import Any
 from .arm_catalogue import LOCATIONS, PROVIDERS, resource_types
 from .arm_quota import QuotaMixin
 from .arm_rbac import Principal, RbacMixin, _covers
+from .arm_resources import route_resources
+from .arm_store import ResourceState
 from .directory import ARM_PUBLIC_AUDIENCES, Directory
 from .service import Request, Service, ServiceError
 
@@ -62,6 +64,7 @@ class ArmService(QuotaMixin, RbacMixin, Service):
         r("providers.unregister", "POST", sub + r"/providers/(?P<ns>[^/]+)/unregister", self._unregister)
         self.route_rbac(r)
         self.route_quota(r)  # Microsoft.Quota: vCPU limits, usages, increase requests (arm_quota.py)
+        route_resources(self, r)  # resource groups, VNets, AKS, registries (arm_resources.py)
 
     def reset(self) -> None:
         self.subscriptions: dict[str, dict[str, str]] = {}
@@ -70,6 +73,7 @@ class ArmService(QuotaMixin, RbacMixin, Service):
         self.role_assignments: dict[str, dict[str, Any]] = {}  # by name (GUID)
         self.stuck_providers: set[str] = set()
         self.reset_quota()
+        self.resource_state = ResourceState.fresh(getattr(self, "resource_state", None))
 
     def common_headers(self) -> dict[str, str]:
         rid = str(uuid.uuid4())

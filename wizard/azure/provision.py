@@ -1,0 +1,297 @@
+"""Provisioning on Azure: the resource group, the network, the container registry and the AKS
+cluster, in order, each step idempotent (as wizard/aws/provision.py).
+
+Every step looks for its resource by name first and only creates what is missing; a resource
+still being made (after a crash, Ctrl-C or lost network) is followed, not made again. Writes are
+started without the SDKs' blocking pollers: the steps poll provisioningState themselves every
+`poll_seconds` and check `cancelled` in between, so Esc stops a wait at once and what Azure is
+building carries on, to be picked up by the next run.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Cancelled, CloudError, WizardError, translating
+from ..stepwise import StepState, run_steps
+from .cloud import AzureCloud
+from .credentials import mgmt_kwargs
+from .errors import translate
+from .plan import AksPlan
+
+if TYPE_CHECKING:
+    from azure.core.credentials import TokenCredential
+
+NODES_SUBNET = "nodes"
+SYSTEM_POOL = "system"  # AKS pool names: lowercase letters and digits, at most 12
+READY = {"Succeeded"}
+FAILED = {"Failed", "Canceled"}
+GONE = "Gone"  # what a probe reports once a GET answers 404
+
+
+@dataclass
+class AzRun:
+    """What the steps share: clients, the plan, the IDs found or made so far."""
+    cloud: AzureCloud
+    credential: TokenCredential
+    subscription_id: str
+    plan: AksPlan
+    cancelled: Callable[[], bool] = lambda: False
+    sleep: Callable[[float], None] = time.sleep
+    poll_seconds: float = 10.0
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def _client(self, cls: type) -> Any:
+        return cls(self.credential, self.subscription_id, **mgmt_kwargs(self.cloud))
+
+    # One client per service for the whole run: each holds its own connection pool and token cache.
+    @cached_property
+    def resources(self) -> Any:
+        from azure.mgmt.resource.resources import ResourceManagementClient
+        return self._client(ResourceManagementClient)
+
+    @cached_property
+    def network(self) -> Any:
+        from azure.mgmt.network import NetworkManagementClient
+        return self._client(NetworkManagementClient)
+
+    @cached_property
+    def aks(self) -> Any:
+        from azure.mgmt.containerservice import ContainerServiceClient
+        return self._client(ContainerServiceClient)
+
+    @cached_property
+    def acr(self) -> Any:
+        from azure.mgmt.containerregistry import ContainerRegistryManagementClient
+        return self._client(ContainerRegistryManagementClient)
+
+    def wait_until(self, what: str, probe: Callable[[], str | None], ready: set[str],
+                   failed: set[str] = frozenset(), timeout_s: float = 3600.0,
+                   why: Callable[[], str] = lambda: "") -> str:
+        """Poll until probe() returns a ready state; raise on a failed one (with why()), on
+        cancel, or after timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        subject = what[0].upper() + what[1:]
+        while True:
+            state = probe()
+            if state in ready:
+                return state
+            if state in failed:
+                reason = why()
+                raise CloudError(f"{subject} failed", f"Azure reports {what} as {state}"
+                                 + (f": {reason}" if reason else "."),
+                                 "Fix what Azure names (the portal's Activity log has the details), then "
+                                 "resume: the wizard asks Azure to try it again.", code=state or "Failed")
+            if self.cancelled():
+                raise Cancelled(what)
+            if time.monotonic() > deadline:
+                raise CloudError(f"{subject} is taking too long", f"{subject} is still {state}.",
+                                 "Resume later: the wizard picks it up where it is.",
+                                 code="Timeout", retryable=True)
+            self.sleep(self.poll_seconds)
+
+
+Step = tuple[str, str, Callable[[AzRun], tuple[str, str]]]
+
+
+def _translate(exc: Exception, doing: str) -> WizardError:
+    """Azure's own words, plus a way out for the error a new subscription meets first."""
+    error = getattr(exc, "error", None)
+    if getattr(error, "code", None) == "MissingSubscriptionRegistration":
+        found = re.search(r"namespace '([^']+)'", getattr(error, "message", "") or "")
+        namespace = found.group(1) if found else "a resource provider"
+        return CloudError(f"{namespace} is not registered", f"Azure could not {doing}: the subscription is not "
+                          f"registered for {namespace}.", "Go back to the resource providers step (or "
+                          "Subscriptions → Resource providers in the portal), register it, then resume.",
+                          code="MissingSubscriptionRegistration")
+    return translate(exc, doing)
+
+
+def azure_step_call(doing: str):
+    return translating(_translate, doing)
+
+
+def find(get: Callable[[], Any]) -> Any:
+    """The resource, or None when Azure answers 404 (no resource, or no resource group)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        return get()
+    except ResourceNotFoundError:
+        return None
+
+
+def provisioning_state(resource: Any) -> str:
+    """As a plain string: the network and registry models give an enum, whose str() is
+    "ProvisioningState.FAILED" and which an Enum hashes by name, so `in {"Failed"}` would miss."""
+    value = getattr(resource, "provisioning_state", None)
+    if value is None:  # resource groups keep it under .properties (not flattened)
+        value = getattr(getattr(resource, "properties", None), "provisioning_state", None)
+    return str(getattr(value, "value", value) or "Succeeded")
+
+
+def state_of(get: Callable[[], Any]) -> str:
+    found = find(get)
+    return GONE if found is None else provisioning_state(found)
+
+
+def settle(run: AzRun, what: str, get: Callable[[], Any], why: Callable[[Any], str] = lambda it: "") -> Any:
+    """Follow a resource until its create/update has finished; return it as last read.
+    `why(resource)` explains a failure; one deleted meanwhile (Gone) fails too, not waits forever."""
+    last: dict[str, Any] = {}
+
+    def probe() -> str:
+        last["it"] = found = find(get)
+        return GONE if found is None else provisioning_state(found)
+
+    run.wait_until(what, probe, READY, FAILED | {GONE}, why=lambda: why(last.get("it")))
+    return last["it"]
+
+
+def _writable(run: AzRun, what: str, get: Callable[[], Any]) -> Any:
+    """The resource as it is now, or None; one being deleted (a teardown cut short) is waited out."""
+    found = find(get)
+    if found is not None and provisioning_state(found) == "Deleting":
+        run.wait_until(f"the deletion of {what}", lambda: state_of(get), {GONE})
+        return None
+    return found
+
+
+def resource_group(run: AzRun) -> tuple[str, str]:
+    from azure.mgmt.resource.resources.models import ResourceGroup
+
+    groups, name, tags = run.resources.resource_groups, run.plan.resource_group, run.plan.tags()
+    found = _writable(run, f"the resource group {name}", lambda: groups.get(name))
+    if found is None:
+        made = groups.create_or_update(name, ResourceGroup(location=run.plan.region, tags=tags))
+        run.ids["resource_group"] = made.id
+        return "created", f"{name} in {made.location}"
+    if any((found.tags or {}).get(k) != v for k, v in tags.items()):
+        # A group made by hand keeps its place and its tags; ours are added so the sweep finds it.
+        groups.create_or_update(name, ResourceGroup(location=found.location, tags={**(found.tags or {}), **tags}))
+    run.ids["resource_group"] = found.id
+    return "found", f"{name} in {found.location}"
+
+
+def virtual_network(run: AzRun) -> tuple[str, str]:
+    from azure.mgmt.network.models import AddressSpace, Subnet, VirtualNetwork
+
+    plan, vnets = run.plan, run.network.virtual_networks
+    rg, name = plan.resource_group, plan.vnet_name
+    get = lambda: vnets.get(rg, name)
+    found = _writable(run, f"the virtual network {name}", get)
+    status = "found"
+    if found is None or provisioning_state(found) in FAILED or not _nodes_subnet(found):
+        # Subnets someone added to a found network stay: a PUT without them would delete them.
+        others = [s for s in (found.subnets or []) if s.name != NODES_SUBNET] if found else []
+        vnets.begin_create_or_update(rg, name, VirtualNetwork(
+            location=found.location if found else plan.region, tags={**((found.tags or {}) if found else {}),
+                                                                       **plan.tags()},
+            address_space=found.address_space if found else AddressSpace(address_prefixes=[plan.vnet_cidr]),
+            subnets=[*others, Subnet(name=NODES_SUBNET, address_prefix=plan.nodes_subnet_cidr)]), polling=False)
+        status = "created"
+    vnet = settle(run, f"the virtual network {name}", get)
+    subnet = _nodes_subnet(vnet)
+    run.ids["vnet"], run.ids["subnet"] = vnet.id, subnet.id
+    return status, (f"{name} ({', '.join(vnet.address_space.address_prefixes)}), subnet {NODES_SUBNET} "
+                    f"({subnet.address_prefix})")
+
+
+def _nodes_subnet(vnet: Any) -> Any:
+    return next((s for s in vnet.subnets or [] if s.name == NODES_SUBNET), None)
+
+
+def container_registry(run: AzRun) -> tuple[str, str]:
+    from azure.mgmt.containerregistry.models import Registry, RegistryNameCheckRequest, Sku
+
+    plan, registries = run.plan, run.acr.registries
+    rg, name = plan.resource_group, plan.registry_name
+    get = lambda: registries.get(rg, name)
+    found = _writable(run, f"the container registry {name}", get)
+    status = "found"
+    if found is None:
+        # Registry names are global across Azure: ask first, so a name someone else holds is
+        # said as such rather than as a failed create.
+        check = registries.check_name_availability(RegistryNameCheckRequest(
+            name=name, type="Microsoft.ContainerRegistry/registries"))
+        if not check.name_available:
+            taken = check.reason == "AlreadyExists"
+            raise CloudError(f"The registry name {name} is {'taken' if taken else 'not allowed'}",
+                             f"Azure says: {check.message}",
+                             "Registry names are unique across all of Azure, and this one is used by another "
+                             "registry (in another resource group or someone else's account). If it is yours, "
+                             f"move it into {rg} or delete it; otherwise choose another project name."
+                             if taken else "Choose a project name with letters and digits.",
+                             code=check.reason or "NameNotAvailable")
+    if found is None or provisioning_state(found) in FAILED:
+        registries.begin_create(rg, name, Registry(location=plan.region, tags=plan.tags(), sku=Sku(name="Basic"),
+                                                   admin_user_enabled=False), polling=False)
+        status = "created"
+    registry = settle(run, f"the container registry {name}", get)
+    run.ids["registry"], run.ids["login_server"] = registry.id, registry.login_server
+    return status, f"{registry.login_server} (Basic)"
+
+
+def cluster_spec(run: AzRun) -> Any:
+    """The cluster as the platform needs it: OIDC issuer and workload identity for its pods'
+    Azure identities, a system-assigned identity, one autoscaling system pool in our subnet.
+    Azure CNI overlay takes pod IPs from AKS's default 10.244.0.0/16, outside the VNet's range."""
+    from azure.mgmt.containerservice import models as m
+
+    plan = run.plan
+    return m.ManagedCluster(
+        location=plan.region, tags=plan.tags(), sku=m.ManagedClusterSKU(name="Base", tier=plan.tier),
+        identity=m.ManagedClusterIdentity(type="SystemAssigned"), dns_prefix=plan.cluster_name,
+        kubernetes_version=plan.kubernetes_version or None,
+        agent_pool_profiles=[m.ManagedClusterAgentPoolProfile(
+            name=SYSTEM_POOL, mode="System", vm_size=plan.node_size, os_type="Linux",
+            type="VirtualMachineScaleSets", enable_auto_scaling=True, count=plan.nodes_min,
+            min_count=plan.nodes_min, max_count=plan.nodes_max, os_disk_size_gb=plan.node_disk_gb,
+            vnet_subnet_id=run.ids["subnet"])],
+        network_profile=m.ContainerServiceNetworkProfile(network_plugin="azure", network_plugin_mode="overlay"),
+        oidc_issuer_profile=m.ManagedClusterOIDCIssuerProfile(enabled=True),
+        security_profile=m.ManagedClusterSecurityProfile(
+            workload_identity=m.ManagedClusterSecurityProfileWorkloadIdentity(enabled=True)))
+
+
+def aks_cluster(run: AzRun) -> tuple[str, str]:
+    clusters, rg, name = run.aks.managed_clusters, run.plan.resource_group, run.plan.cluster_name
+    get = lambda: clusters.get(rg, name)
+    what = f"the AKS cluster {name}"
+    found = _writable(run, what, get)
+    status = "found"
+    if found is None or provisioning_state(found) in FAILED:
+        # Sending a failed cluster again is how AKS retries it (it reconciles to the spec).
+        clusters.begin_create_or_update(rg, name, cluster_spec(run), polling=False)
+        status = "created"
+    cluster = settle(run, what, get, why=_provisioning_error)
+    run.ids.update(cluster=cluster.id, fqdn=cluster.fqdn or "", node_resource_group=cluster.node_resource_group or "",
+                   oidc_issuer=(cluster.oidc_issuer_profile.issuer_url if cluster.oidc_issuer_profile else "") or "")
+    version = cluster.current_kubernetes_version or cluster.kubernetes_version
+    return status, f"{name}, Kubernetes {version}, {cluster.fqdn}"
+
+
+def _provisioning_error(cluster: Any) -> str:
+    """AKS keeps why a cluster failed in status.provisioningError."""
+    status = getattr(cluster, "status", None)
+    error = getattr(status, "provisioning_error", None)
+    return f"{error.code}: {error.message}" if error is not None else ""
+
+
+def steps() -> list[Step]:
+    # Labels start with a word the step runner may lowercase ("could not provision the ...").
+    return [
+        ("resource_group", "Resource group", resource_group),
+        ("vnet", "Virtual network and nodes subnet", virtual_network),
+        ("registry", "Container registry", container_registry),
+        ("aks", "Kubernetes cluster (AKS)", aks_cluster),
+    ]
+
+
+def provision(run: AzRun, on_step: Callable[[StepState], None]) -> dict[str, str]:
+    run_steps(run, steps(), on_step, "provision", azure_step_call)
+    return dict(run.ids)
