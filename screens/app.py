@@ -37,6 +37,9 @@ class WizardApp(App):
 
     def goto(self, step: str) -> None:
         """Show a step and record it, so a relaunch comes back here."""
+        cloud = step.partition(".")[0]
+        if self.ctx.prepare_cloud and cloud in ("aws", "azure", "gcp"):
+            self.ctx.prepare_cloud(cloud)
         try:
             screen = screen_class(step)()
         except KeyError:
@@ -64,6 +67,11 @@ class WizardApp(App):
                 "Progress not saved", f"Writing {self.ctx.store.path} failed: {exc.strerror}.",
                 "Free some disk space or fix the folder's permissions; the wizard keeps going, "
                 "but a relaunch would start from the last saved step."))
+
+    def save_progress_from_thread(self) -> None:
+        """For jobs in worker threads that must have saved before going on (a secret just
+        stored in the keyring must be recorded before anything else can fail)."""
+        self.call_from_thread(self.save_progress)
 
     def start_over(self) -> None:
         from wizard.state import WizardState

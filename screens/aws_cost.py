@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from rich.table import Table
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -13,6 +12,7 @@ from wizard.aws.cost import estimate
 from wizard.aws.plan import plan_for
 
 from .base import WizardScreen
+from .widgets.cost_table import cost_table
 
 
 class AwsCostScreen(WizardScreen):
@@ -26,13 +26,7 @@ class AwsCostScreen(WizardScreen):
         yield Static(
             "AWS bills these to your account (cloud credits cover them too). Porter's own fee is "
             "separate. The estimate is monthly, at on-demand prices:", classes="lead")
-        table = Table(box=None, padding=(0, 2), show_footer=True)
-        table.add_column("Item", footer="Estimated total per month")
-        table.add_column("How it is priced")
-        table.add_column(f"{cost.currency}/month", justify="right", footer=f"${cost.total:,.2f}")
-        for line in cost.lines:
-            table.add_row(line.item, line.detail, f"${line.monthly:,.2f}")
-        yield Static(table, id="cost-table", classes="facts")
+        yield Static(cost_table(cost), id="cost-table", classes="facts")
         yield Static(f"Prices as of {cost.prices_date}: list prices, not live. {cost.caveat}".strip(),
                      id="prices-date", classes="field-hint")
         yield Static(cost.usage_note, classes="field-hint")

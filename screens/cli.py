@@ -118,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         except StateFileError as err:
             state, startup_error = WizardState(), err
         ctx = WizardContext(state=state, store=store, secrets=SecretStore(), sandbox=bool(sandbox),
-                            sandbox_endpoint=sandbox.endpoint if sandbox else "", force=args.force)
+                            sandbox_endpoint=sandbox.endpoint if sandbox else "", force=args.force,
+                            prepare_cloud=sandbox.prepare if sandbox else None)
         from .app import WizardApp
 
         app = WizardApp(ctx, startup_error=startup_error)

@@ -91,7 +91,7 @@ class QuotaRequestFailed(Message):
 @dataclass
 class StepChanged(Message):
     """A provisioning or teardown step changed state."""
-    step: Any  # wizard.aws.provision.StepState
+    step: Any  # wizard.stepwise.StepState
 
 
 @dataclass

@@ -2,11 +2,10 @@
 plain printed progress (fits cron, SSH and scripts; no Textual), from the saved progress."""
 from __future__ import annotations
 
-import logging
 import sys
 
 from wizard.errors import StateFileError, WizardError
-from wizard.logs import log, setup_logging
+from wizard.logs import setup_logging
 from wizard.paths import log_file, state_file
 from wizard.secret_store import SecretStore
 from wizard.state import StateStore
@@ -44,14 +43,6 @@ def _show_code(prompt) -> None:
           "  Waiting for you to sign in (Ctrl-C stops; nothing has changed yet)…\n", flush=True)
 
 
-def _azure_logs_to_our_log() -> None:
-    # azure-identity warns about every refused token (an expired secret, a new one not spread yet);
-    # with logging unconfigured Python prints that amid our progress lines. It belongs in the log
-    # file, whose formatter redacts secrets.
-    azure = logging.getLogger("azure")
-    azure.handlers, azure.propagate = list(log.handlers), False
-
-
 def rotate_command(cloud_name: str, *, sandbox: bool) -> int:
     """0: rotated; 1: not rotated (the message says why, and that the old secret still works);
     2: --sandbox, which has nothing to reach from here."""
@@ -65,7 +56,6 @@ def rotate_command(cloud_name: str, *, sandbox: bool) -> int:
         print(f"{err.title}: {err.what}\n{err.next_step}", file=sys.stderr)
         return 1
     setup_logging(log_file(sandbox=False))
-    _azure_logs_to_our_log()
     # Azure's SDKs load only now: `status` and the app's start stay light.
     from wizard.azure.cloud import current_cloud
     from wizard.azure.rotation import RotationRun, admin_sign_in, current_secret, rotate

@@ -10,12 +10,16 @@ from wizard.project import validate_project_name
 from wizard.reminders import due
 
 from .base import WizardScreen
+from .steps import FLOWS
 from .widgets.field import Field
 
 # Only clouds whose whole flow works are offered; the others join as they are finished.
 CLOUDS = [("aws", "Amazon Web Services (AWS)",
            "Porter assumes an IAM role you create with one CloudFormation stack. No keys leave "
-           "your account.")]
+           "your account."),
+          ("azure", "Microsoft Azure",
+           "Sign in once as an administrator; the wizard creates the role and service principal "
+           "Porter uses, and reminds you before its secret expires.")]
 
 
 class WelcomeScreen(WizardScreen):
@@ -94,4 +98,4 @@ class WelcomeScreen(WizardScreen):
             # A new project gets its own ExternalId; the old one belonged to the old name.
             state.aws.external_id = ""
         state.project, state.cloud = name, option.id or ""
-        self.wizard.goto(f"{state.cloud}.account")
+        self.wizard.goto(FLOWS[state.cloud][0])

@@ -17,6 +17,22 @@ def cancelled() -> bool:
     return get_current_worker().is_cancelled
 
 
+def bound_to_worker() -> tuple[Callable[[], bool], Callable[[float], None]]:
+    """(cancelled, sleep) for code that fans out into its own threads: Textual knows the
+    worker only in the worker's own thread, so capture it here."""
+    worker = get_current_worker()
+
+    def is_cancelled() -> bool:
+        return worker.is_cancelled
+
+    def sleep(seconds: float) -> None:
+        pause = threading.Event()
+        for _ in range(max(1, int(seconds / 0.2))):
+            if worker.is_cancelled or pause.wait(0.2):
+                return
+    return is_cancelled, sleep
+
+
 def interruptible_sleep(seconds: float) -> None:
     """Sleep in small slices so Esc or quitting stops a poll loop within a fraction of a second."""
     pause = threading.Event()

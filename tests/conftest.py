@@ -57,3 +57,17 @@ def make_ctx(home, keyring_backend):
 
 def files_under(root: Path) -> list[Path]:
     return [Path(d) / f for d, _, names in os.walk(root) for f in names]
+
+
+@pytest.fixture
+def azure(sandbox):
+    """The sandbox's Azure doubles, back at their seed, with the SDKs' settings pointing at them
+    (the sandbox sets AZURE_AUTHORITY_HOST, PORTER_AZURE_ARM_URL, ... as it does for a user)."""
+    from wizard.azure import signin
+
+    doubles = sandbox.azure()
+    sandbox.reset_azure()
+    signin.remember_admin(None)
+    yield doubles
+    signin.remember_admin(None)
+    doubles.clear()

@@ -69,8 +69,8 @@ def test_throttling_is_said_with_retry_after(az):
                   retry_after=7)
     from azure.mgmt.resource.resources import ResourceManagementClient
 
-    client = ResourceManagementClient(sp_credential(az), az.subscription_id, retry_total=0,
-                                      **mgmt_kwargs(cloud_of(az)))
+    client = ResourceManagementClient(sp_credential(az), az.subscription_id,
+                                      **{**mgmt_kwargs(cloud_of(az)), "retry_total": 0})
     results = providers.register_all(client, lambda s: None, poll_seconds=0.01)
     error = results[0].error
     assert error.title == "Azure is throttling requests" and "7 s" in error.what

@@ -1,6 +1,7 @@
 """What every step of the wizard shares: the progress, where it is saved, and the secret store."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .secret_store import SecretStore
@@ -17,6 +18,9 @@ class WizardContext:
     sandbox_endpoint: str = ""
     #: --force: replace what exists without asking (for scripted runs).
     force: bool = False
+    #: Called with a cloud's name ("azure") before its first step is shown: the sandbox starts
+    #: that cloud's local doubles then, not before.
+    prepare_cloud: Callable[[str], None] | None = None
 
     def save(self) -> None:
         """Called after every step; a crash after this point loses nothing."""

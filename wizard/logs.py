@@ -13,6 +13,11 @@ log = logging.getLogger("porter_wizard")
 # which in a terminal UI would draw over the screen.
 log.addHandler(logging.NullHandler())
 log.propagate = False
+# The Azure SDKs and msal warn through their own loggers (a refused token, say); with no handler
+# Python would print those to stderr, over the screen. They go to our log file, or nowhere.
+_SDK_LOGGERS = ("azure", "msal")
+for _name in _SDK_LOGGERS:
+    logging.getLogger(_name).addHandler(logging.NullHandler())
 
 
 def setup_logging(path: Path) -> None:
@@ -27,3 +32,11 @@ def setup_logging(path: Path) -> None:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+    for name in _SDK_LOGGERS:
+        sdk = logging.getLogger(name)
+        for existing in [h for h in sdk.handlers if isinstance(h, logging.FileHandler)]:
+            sdk.removeHandler(existing)
+            existing.close()
+        sdk.addHandler(handler)
+        sdk.setLevel(logging.WARNING)
+        sdk.propagate = False

@@ -99,6 +99,8 @@ class AzureProgress:
     provision_status: str = ""
     provisioned_at: str = ""
     cluster_id: str = ""
+    oidc_issuer: str = ""
+    login_server: str = ""
     teardown_status: str = ""
 
     @property

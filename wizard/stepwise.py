@@ -40,7 +40,7 @@ def run_steps(run, todo: list[tuple[str, str, Callable]], on_step: Callable[[Ste
         state.status, state.started = "working", time.monotonic()
         on_step(state)
         try:
-            with call(f"{verb} the {label[0].lower() + label[1:]}"):
+            with call(f"{verb} the {_in_sentence(label)}"):
                 state.status, state.detail = act(run)
         except Exception:
             state.status, state.finished = "failed", time.monotonic()
@@ -48,3 +48,8 @@ def run_steps(run, todo: list[tuple[str, str, Callable]], on_step: Callable[[Ste
             raise
         state.finished = time.monotonic()
         on_step(state)
+
+
+def _in_sentence(label: str) -> str:
+    """"Node group" → "node group", but "EKS cluster" and "AKS cluster" keep their capitals."""
+    return label if label[1:2].isupper() else label[0].lower() + label[1:]

@@ -7,6 +7,6 @@ from textual.widgets import Static
 
 class SandboxBanner(Static):
     def __init__(self, endpoint: str) -> None:
-        where = f" at {endpoint}" if endpoint else ""
-        super().__init__(f" SANDBOX  Local AWS double{where}; nothing here touches a real account.",
+        where = f" (AWS at {endpoint})" if endpoint else ""
+        super().__init__(f" SANDBOX  Local cloud doubles{where}; nothing here touches a real account.",
                          id="sandbox-banner")

@@ -7,9 +7,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import LoadingIndicator, Static
 
 _STYLE = {"waiting": "dim", "working": "yellow", "found": "green", "created": "green",
-          "deleted": "green", "absent": "green", "failed": "red"}
+          "updated": "green", "deleted": "green", "absent": "green", "kept": "cyan",
+          "manual": "yellow", "ready": "green", "verified": "green", "stored": "green",
+          "undone": "yellow", "failed": "red"}
 _WORDS = {"waiting": "waiting", "working": "working", "found": "exists", "created": "created",
-          "deleted": "deleted", "absent": "already gone", "failed": "failed"}
+          "updated": "updated", "deleted": "deleted", "absent": "already gone", "kept": "kept",
+          "manual": "needs you", "ready": "ready", "verified": "verified", "stored": "stored",
+          "undone": "undone", "failed": "failed"}
 
 
 class StepRow(Horizontal):
@@ -48,7 +52,7 @@ class StepList(Vertical):
             yield StepRow(key, label)
 
     def update_step(self, step) -> None:
-        """Takes a wizard.aws.provision.StepState; a working step's clock keeps ticking."""
+        """Takes a wizard.stepwise.StepState; a working step's clock keeps ticking."""
         self.query_one(f"#step-{step.key}", StepRow).show(step.status, step.elapsed, step.detail)
         if step.status == "working":
             self._live[step.key] = step

@@ -160,7 +160,8 @@ def client_secret(run: AccessRun) -> tuple[str, str]:
         raise problem  # before making a secret we could not keep
     ends = datetime.now(timezone.utc) + timedelta(days=SECRET_DAYS)
     made = run.graph.post(f"/applications/{az.app_object_id}/addPassword", {"passwordCredential": {
-        "displayName": f"porter-wizard {ends.date().isoformat()}",
+        # Named by the day it was made, as the rotation names its secrets.
+        "displayName": f"porter-wizard {datetime.now(timezone.utc).date().isoformat()}",
         "endDateTime": ends.isoformat(timespec="seconds").replace("+00:00", "Z")}})
     ends = _parse_end(made.get("endDateTime")) or ends
     store_secret(run.state, run.secrets, made["secretText"], ends)
@@ -231,3 +232,78 @@ def set_up(run: AccessRun, on_step) -> None:
     run_steps(run, steps(), on_step, "set up", azure_call)
     run.state.azure.setup_done_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run.save()
+
+
+def typed_secret_expiry(cloud: AzureCloud, credential, client_id: str) -> datetime | None:
+    """When a secret typed in (not made here) expires, if the app may read its own registration
+    (it may once the setup granted Application.ReadWrite.All). Graph does not say which of the
+    app's secrets was typed, so with several we take the soonest still valid: an early reminder
+    is harmless, a late one is not. None when Graph won't tell."""
+    try:
+        app = Graph(cloud, credential).get(f"/applications(appId='{client_id}')")
+    except Exception:  # noqa: BLE001 - optional information; the sign-in itself worked
+        return None
+    now = datetime.now(timezone.utc)
+    ends = [e for e in (_parse_end(p.get("endDateTime")) for p in app.get("passwordCredentials", []))
+            if e and e > now]
+    return min(ends) if ends else None
+
+
+def _claims(token: str) -> dict:
+    """The payload of our own access token: read to learn who we are and what was consented, not
+    trusted for anything (Entra ID checks the token, not us)."""
+    import base64
+    import json
+
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def check_assignment(run: AccessRun) -> tuple[str, str]:
+    """For a service principal typed in: does it hold a role on the subscription?"""
+    oid = _claims(run.credential.get_token(run.cloud.arm_scope).token).get("oid", "")
+    run.state.azure.sp_object_id = oid
+    scope = f"/subscriptions/{run.subscription_id}".lower()
+    held = [a for a in run.authorization().role_assignments.list_for_subscription(
+        filter=f"principalId eq '{oid}'") if a.scope.lower() == scope]
+    if not held:
+        raise CloudError("The service principal has no role on this subscription",
+                         "It can sign in, but Azure lets it do nothing in the subscription.",
+                         f"Assign it {role.ROLE_NAME} (or Contributor + User Access Administrator) at "
+                         "the subscription: Subscriptions → Access control (IAM) → Add role "
+                         "assignment; or go back and use device-code sign-in to let the wizard do it.",
+                         code="NoRoleAssignment")
+    return "found", f"{len(held)} role assignment(s) at the subscription"
+
+
+def check_permissions(run: AccessRun) -> tuple[str, str]:
+    """For a service principal typed in: which Graph permissions were consented (its own Graph
+    token lists them)."""
+    roles = set(_claims(run.credential.get_token(run.cloud.graph_scope).token).get("roles", []))
+    missing = [name for name in GRAPH_PERMISSIONS if name not in roles]
+    if missing:
+        run.state.azure.consent = "manual"
+        return "manual", f"missing {', '.join(missing)}: {CONSENT_PORTAL_PATH}"
+    run.state.azure.consent = "granted"
+    return "found", f"all {len(GRAPH_PERMISSIONS)} consented"
+
+
+def verify_steps() -> list[tuple[str, str, Callable[[AccessRun], tuple[str, str]]]]:
+    return [("assignment", "Role at the subscription", check_assignment),
+            ("consent", "Microsoft Graph permissions", check_permissions)]
+
+
+def verify(run: AccessRun, on_step) -> None:
+    from ..stepwise import run_steps
+    from .errors import azure_call
+
+    run_steps(run, verify_steps(), on_step, "check", azure_call)
+    run.state.azure.setup_done_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    run.save()
+
+
+def look_up_role(cloud: AzureCloud, credential, subscription_id: str) -> role.RoleCheck:
+    from azure.mgmt.authorization import AuthorizationManagementClient
+
+    return role.find(AuthorizationManagementClient(credential, subscription_id, **mgmt_kwargs(cloud)),
+                     subscription_id)

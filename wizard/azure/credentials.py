@@ -38,4 +38,7 @@ def _verify(cloud: AzureCloud) -> dict[str, Any]:
 
 def mgmt_kwargs(cloud: AzureCloud) -> dict[str, Any]:
     """What every azure-mgmt client needs to talk to this cloud."""
-    return {"base_url": cloud.arm, "credential_scopes": [cloud.arm_scope], **_verify(cloud)}
+    # Three retries (azure-core waits as a 429's Retry-After says) instead of ten: a user waiting
+    # at a screen is better told "throttled, retry later" than kept waiting for minutes.
+    return {"base_url": cloud.arm, "credential_scopes": [cloud.arm_scope], "retry_total": 3,
+            **_verify(cloud)}

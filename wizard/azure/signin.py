@@ -80,3 +80,29 @@ def no_subscriptions(who: str) -> CloudError:
                       "Sign in as someone with access to a subscription (Owner, to set everything up), "
                       "or, for a service principal, give it a role on the subscription first.",
                       code="NoSubscriptions")
+
+
+# The admin who signed in with a device code, for this process only: a relaunch asks again
+# (the wizard keeps no refresh token on disk).
+_admin: SignedIn | None = None
+
+
+def remember_admin(signed: SignedIn | None) -> None:
+    global _admin
+    _admin = signed
+
+
+def setup_credential(azure, secrets, cloud: AzureCloud | None = None):
+    """Who does the setup steps: the admin signed in this session, or the service principal
+    whose credentials were typed in."""
+    from .cloud import current_cloud
+    from .connection import porter_credential
+
+    if azure.signin_method == "device":
+        if _admin is None or _admin.tenant_id != azure.tenant_id:
+            raise CloudError("Sign in again",
+                             "The device-code sign-in lasts only while the wizard runs, and this is "
+                             "a new session.", "Press Esc to go back to Sign in, then continue from "
+                             "here: nothing done so far is lost.", code="SignInAgain")
+        return _admin.credential
+    return porter_credential(azure, secrets, cloud or current_cloud())

@@ -23,6 +23,13 @@ DEMO_APPROVAL_SECONDS = 8.0
 _THROWAWAY_KEY_ID = "AKIASANDBOXEXAMPLE00"
 _THROWAWAY_SECRET = "sandbox-throwaway-not-a-secret"
 
+# Demo pacing for Azure: the device code is "entered" by the sandbox's admin after a few seconds,
+# providers take a moment to register, resources a moment to provision.
+DEMO_DEVICE_CODE_SECONDS = 4.0
+DEMO_AZURE_SECONDS = 3.0
+_AZURE_ENV = ("AZURE_CLOUD", "AZURE_AUTHORITY_HOST", "PORTER_AZURE_ARM_URL", "PORTER_AZURE_GRAPH_URL",
+              "PORTER_AZURE_CA_BUNDLE", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET")
+
 _AWS_ENV = ("AWS_ENDPOINT_URL_SERVICE_QUOTAS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
@@ -40,6 +47,7 @@ class Sandbox:
         self.quotas = None
         self._dir: Path | None = None
         self._saved_env: dict[str, str | None] = {}
+        self._azure = None
 
     def start(self) -> Sandbox:
         from moto.server import ThreadedMotoServer
@@ -80,16 +88,52 @@ class Sandbox:
             "AWS_EC2_METADATA_DISABLED": "true",  # no instance-metadata probe on a laptop
             "AWS_REGION": None, "AWS_DEFAULT_REGION": None,
         })
-        for name, value in env.items():
-            self._saved_env[name] = os.environ.get(name)
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        self._set_env(env)
         import keyring
 
         keyring.set_keyring(MemoryKeyring())
         return self
+
+    def _set_env(self, env: dict[str, str | None]) -> None:
+        for name, value in env.items():
+            self._saved_env.setdefault(name, os.environ.get(name))
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def prepare(self, cloud: str) -> None:
+        """Start a cloud's doubles the first time the wizard reaches that cloud: an AWS demo
+        never pays for Azure's (certificates, three HTTPS servers)."""
+        if cloud == "azure":
+            self.azure()
+
+    def azure(self):
+        """The local Entra ID / ARM / Graph doubles, started once, with the Azure SDKs' own
+        endpoint settings pointed at them."""
+        if self._azure is None:
+            from .azure import AzureDoubles
+
+            pace = self.demo_pacing
+            self._azure = AzureDoubles(
+                registration_delay=DEMO_AZURE_SECONDS if pace else 0.05, service_principal=True,
+                auto_approve_device_codes=DEMO_DEVICE_CODE_SECONDS if pace else 0.2).start()
+            self._azure_pacing()
+            self._set_env({"AZURE_CLOUD": None, "AZURE_TENANT_ID": None, "AZURE_CLIENT_ID": None,
+                           "AZURE_CLIENT_SECRET": None,
+                           "AZURE_AUTHORITY_HOST": self._azure.authority_url,
+                           "PORTER_AZURE_ARM_URL": self._azure.arm_url,
+                           "PORTER_AZURE_GRAPH_URL": self._azure.graph_url,
+                           "PORTER_AZURE_CA_BUNDLE": self._azure.ca_path})
+        return self._azure
+
+    def _azure_pacing(self) -> None:
+        if self.demo_pacing:
+            self._azure.set_provisioning_delay(DEMO_AZURE_SECONDS)
+            self._azure.set_quota_approval(delay_seconds=DEMO_AZURE_SECONDS * 2)
+        else:
+            self._azure.set_provisioning_delay(0.0)
+            self._azure.set_quota_approval(delay_seconds=0.0)
 
     @property
     def endpoint(self) -> str:
@@ -115,8 +159,17 @@ class Sandbox:
             self.front.reset_log()
         if self.quotas:
             self.quotas.clear()  # back to defaults, where increases are approved at once
+        self.reset_azure()
+
+    def reset_azure(self) -> None:
+        """Azure's doubles back to their seed (the AWS side untouched: it is slower to reset)."""
+        if self._azure:
+            self._azure.clear()
+            self._azure_pacing()
 
     def stop(self) -> None:
+        if self._azure:
+            self._azure.stop()
         if self.quotas:
             self.quotas.stop()
         if self.front:
