@@ -8,9 +8,9 @@ the user agrees.
 """
 from __future__ import annotations
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from wizard.azure import access, role, signin
 from wizard.azure.cloud import current_cloud
@@ -81,7 +81,6 @@ class AzureAccessScreen(JobScreen):
             self.start()  # checking changes nothing: no need to ask first
 
     # -- an existing role that differs needs a yes first ---------------------------------------------
-    @on(Button.Pressed, "#start")
     def start(self) -> None:
         if not self._admin_path or self._role_check is not None:
             super().start()

@@ -3,9 +3,8 @@ and its container registry (the build images) are kept unless the user ticks the
 platform's docs say; then whatever still carries the cluster's tag is listed with portal links."""
 from __future__ import annotations
 
-from textual import on
 from textual.app import ComposeResult
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Checkbox, Static
 
 from wizard.azure import provision as az_provision
 from wizard.azure import teardown as az_teardown
@@ -65,7 +64,6 @@ class AzureTeardownScreen(JobScreen):
     def set_progress_status(self, status: str) -> None:
         self.ctx.state.azure.teardown_status = status
 
-    @on(Button.Pressed, "#start")
     def start(self) -> None:
         plan, also = self._plan, self.query_one("#delete-registry", Checkbox).value
         if self.ctx.force:

@@ -79,6 +79,11 @@ class JobScreen(WizardScreen):
         self.post_message(StepChanged(step))
 
     @on(Button.Pressed, "#start")
+    def _start_pressed(self) -> None:
+        # One handler here, and subclasses override start(): a second @on in a subclass would
+        # add a handler, not replace this one (and start a teardown without its confirmation).
+        self.start()
+
     def start(self) -> None:
         self.set_progress_status("running")  # saved first: a crash from here on offers Resume
         self.wizard.save_progress()

@@ -12,6 +12,13 @@ from .test_flow_azure import SIZE, quick_polls, wait_for_step  # noqa: F401 - fi
 from .test_flow_azure_faults import until
 
 
+AKS = "Microsoft.ContainerService/managedClusters"
+
+
+def kinds_of(azure) -> list[str]:
+    return sorted(r["type"] for r in azure.resources())
+
+
 async def test_quotas_cost_provision_cluster_teardown(azure, make_ctx):
     ctx = make_ctx()
     ctx.state = connected_azure_state(azure, "azure.quotas", ctx.secrets)
@@ -41,12 +48,16 @@ async def test_quotas_cost_provision_cluster_teardown(azure, make_ctx):
         await press(pilot, "teardown")
         await wait_for_step(pilot, "azure.teardown")
         await press(pilot, "start")
+        await press(pilot, "cancel")  # declined: nothing may be deleted
+        await settle(pilot)
+        assert AKS in kinds_of(azure) and ctx.state.azure.teardown_status == ""
+        await press(pilot, "start")
         await press(pilot, "confirm")
         await until(pilot, lambda: ctx.state.azure.teardown_status == "done")
         leftovers = text_of(pilot, "#leftovers")
         assert plan.registry_name in leftovers and "portal.azure.com" in leftovers
     az = ctx.state.azure
     assert az.quota_requests == {} and az.tier == "Standard" and az.cost_acknowledged_at
-    kinds = sorted(r["type"] for r in azure.resources())
-    assert "Microsoft.ContainerService/managedClusters" not in kinds
+    kinds = kinds_of(azure)
+    assert AKS not in kinds
     assert any("registries" in k for k in kinds), kinds
