@@ -37,7 +37,7 @@ LEAD = ("Azure expires client secrets (after 365 days for the ones this wizard m
 @dataclass
 class SignInCode(Message):
     """The current secret cannot act: an admin must enter this code (posted from the worker)."""
-    prompt: Any  # wizard.azure.rotation.DeviceCodePrompt
+    prompt: Any  # wizard.azure.signin.DeviceCodePrompt
 
 
 def open_rotation(app, then: Callable[[], None] | None = None) -> None:

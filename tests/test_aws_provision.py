@@ -11,10 +11,10 @@ import boto3
 import pytest
 
 from wizard.aws.plan import TAG_KEY, plan_for
-from wizard.aws.provision import Cancelled, Run, provision
+from wizard.aws.provision import Run, provision
 from wizard.aws.sweep import sweep
 from wizard.aws.teardown import teardown
-from wizard.errors import CloudError
+from wizard.errors import Cancelled, CloudError
 
 REGION = "eu-west-1"
 

@@ -132,8 +132,9 @@ async def test_provision_then_tear_down_everything_through_the_screens(role, mak
 
 
 async def test_an_interrupted_provisioning_resumes_without_duplicates(role, make_ctx):
-    from wizard.aws.provision import Cancelled, provision
     from wizard.aws.connection import role_session
+    from wizard.aws.provision import provision
+    from wizard.errors import Cancelled
 
     state = cluster_state("aws.provision")
     calls = {"n": 0}

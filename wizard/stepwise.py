@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from .errors import Cancelled
+from .errors import Cancelled, CloudError
 
 
 @dataclass
@@ -53,3 +53,26 @@ def run_steps(run, todo: list[tuple[str, str, Callable]], on_step: Callable[[Ste
 def _in_sentence(label: str) -> str:
     """"Node group" → "node group", but "EKS cluster" and "AKS cluster" keep their capitals."""
     return label if label[1:2].isupper() else label[0].lower() + label[1:]
+
+
+def poll_until(run, what: str, probe: Callable[[], str | None], ready: set[str],
+               failed: set[str], timeout_s: float,
+               failure: Callable[[str, str], CloudError]) -> str:
+    """Poll probe() every run.poll_seconds until it returns a ready state. A failed state raises
+    failure(subject, state) (the cloud's own words); Esc raises Cancelled; past timeout_s, a
+    retryable "taking too long"."""
+    deadline = time.monotonic() + timeout_s
+    subject = what[0].upper() + what[1:]
+    while True:
+        state = probe()
+        if state in ready:
+            return state
+        if state in failed:
+            raise failure(subject, state or "")
+        if run.cancelled():
+            raise Cancelled(what)
+        if time.monotonic() > deadline:
+            raise CloudError(f"{subject} is taking too long", f"{subject} is still {state}.",
+                             "Resume later: the wizard picks it up where it is.",
+                             code="Timeout", retryable=True)
+        run.sleep(run.poll_seconds)

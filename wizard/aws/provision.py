@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ..errors import Cancelled, CloudError
-from ..stepwise import StepState
+from ..errors import CloudError
+from ..stepwise import StepState, poll_until
 from ..stepwise import run_steps as generic_run_steps
 from .errors import aws_call
 from .plan import ClusterPlan
@@ -38,23 +38,11 @@ class Run:
     def wait_until(self, what: str, probe: Callable[[], str | None], ready: set[str],
                    failed: set[str] = frozenset(), timeout_s: float = 3600) -> str:
         """Poll until probe() returns a ready state; raise on a failed one or on cancel."""
-        deadline = time.monotonic() + timeout_s
-        subject = what[0].upper() + what[1:]
-        while True:
-            state = probe()
-            if state in ready:
-                return state
-            if state in failed:
-                raise CloudError(f"{subject} failed", f"AWS reports {what} as {state}.",
-                                 "Open it in the AWS console to see why, fix that, then resume.",
-                                 code=state or "FAILED")
-            if self.cancelled():
-                raise Cancelled(what)
-            if time.monotonic() > deadline:
-                raise CloudError(f"{subject} is taking too long", f"{subject} is still {state}.",
-                                 "Resume later: the wizard picks it up where it is.",
-                                 code="Timeout", retryable=True)
-            self.sleep(self.poll_seconds)
+        def failure(subject: str, state: str) -> CloudError:
+            return CloudError(f"{subject} failed", f"AWS reports {what} as {state}.",
+                              "Open it in the AWS console to see why, fix that, then resume.",
+                              code=state or "FAILED")
+        return poll_until(self, what, probe, ready, failed, timeout_s, failure)
 
 
 Step = tuple[str, str, Callable[[Run], tuple[str, str]]]

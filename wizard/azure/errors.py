@@ -54,8 +54,9 @@ def translate(exc: Exception, doing: str) -> WizardError:
             return CloudError(f"{namespace} is not registered",
                               f"The subscription is not registered to use {namespace}, so Azure would "
                               f"not {doing}.",
-                              f"Register it (Subscriptions → Resource providers → {namespace} → Register, "
-                              f"or `az provider register --namespace {namespace}`), wait a minute or two "
+                              f"Register it (the wizard's resource providers step, or Subscriptions → Resource "
+                              f"providers → {namespace} → Register in the portal, or `az provider register "
+                              f"--namespace {namespace}`), wait a minute or two "
                               "until it shows Registered, then press Retry.", code=code, retryable=True)
         if status == 429:
             retry = headers.get("Retry-After")

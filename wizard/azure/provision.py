@@ -9,18 +9,17 @@ building carries on, to be picked up by the next run.
 """
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Cancelled, CloudError, WizardError, translating
-from ..stepwise import StepState, run_steps
+from ..errors import CloudError
+from ..stepwise import StepState, poll_until, run_steps
 from .cloud import AzureCloud
 from .credentials import mgmt_kwargs
-from .errors import translate
+from .errors import azure_call
 from .plan import AksPlan
 
 if TYPE_CHECKING:
@@ -74,45 +73,16 @@ class AzRun:
                    why: Callable[[], str] = lambda: "") -> str:
         """Poll until probe() returns a ready state; raise on a failed one (with why()), on
         cancel, or after timeout_s."""
-        deadline = time.monotonic() + timeout_s
-        subject = what[0].upper() + what[1:]
-        while True:
-            state = probe()
-            if state in ready:
-                return state
-            if state in failed:
-                reason = why()
-                raise CloudError(f"{subject} failed", f"Azure reports {what} as {state}"
-                                 + (f": {reason}" if reason else "."),
-                                 "Fix what Azure names (the portal's Activity log has the details), then "
-                                 "resume: the wizard asks Azure to try it again.", code=state or "Failed")
-            if self.cancelled():
-                raise Cancelled(what)
-            if time.monotonic() > deadline:
-                raise CloudError(f"{subject} is taking too long", f"{subject} is still {state}.",
-                                 "Resume later: the wizard picks it up where it is.",
-                                 code="Timeout", retryable=True)
-            self.sleep(self.poll_seconds)
+        def failure(subject: str, state: str) -> CloudError:
+            reason = why()
+            return CloudError(f"{subject} failed", f"Azure reports {what} as {state}"
+                              + (f": {reason}" if reason else "."),
+                              "Fix what Azure names (the portal's Activity log has the details), then "
+                              "resume: the wizard asks Azure to try it again.", code=state or "Failed")
+        return poll_until(self, what, probe, ready, failed, timeout_s, failure)
 
 
 Step = tuple[str, str, Callable[[AzRun], tuple[str, str]]]
-
-
-def _translate(exc: Exception, doing: str) -> WizardError:
-    """Azure's own words, plus a way out for the error a new subscription meets first."""
-    error = getattr(exc, "error", None)
-    if getattr(error, "code", None) == "MissingSubscriptionRegistration":
-        found = re.search(r"namespace '([^']+)'", getattr(error, "message", "") or "")
-        namespace = found.group(1) if found else "a resource provider"
-        return CloudError(f"{namespace} is not registered", f"Azure could not {doing}: the subscription is not "
-                          f"registered for {namespace}.", "Go back to the resource providers step (or "
-                          "Subscriptions → Resource providers in the portal), register it, then resume.",
-                          code="MissingSubscriptionRegistration")
-    return translate(exc, doing)
-
-
-def azure_step_call(doing: str):
-    return translating(_translate, doing)
 
 
 def find(get: Callable[[], Any]) -> Any:
@@ -293,5 +263,5 @@ def steps() -> list[Step]:
 
 
 def provision(run: AzRun, on_step: Callable[[StepState], None]) -> dict[str, str]:
-    run_steps(run, steps(), on_step, "provision", azure_step_call)
+    run_steps(run, steps(), on_step, "provision", azure_call)
     return dict(run.ids)

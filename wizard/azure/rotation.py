@@ -33,11 +33,8 @@ from .connection import SECRET_DAYS, store_secret
 from .credentials import ServicePrincipal, check_token, mgmt_kwargs, secret_credential
 from .errors import azure_call
 from .graph import Graph
+from .signin import DeviceCodePrompt, SignedIn, device_code_sign_in
 
-# The Azure CLI's public client: any tenant's users may sign in to it with a device code, and it is
-# pre-consented for Microsoft Graph, so the admin needs no app registration of their own.
-AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
-DEVICE_CODE_TIMEOUT_S = 900  # Entra ID's own lifetime for a device code
 DEFAULT_APP_NAME = "azure-porter-restricted-sp"
 STEPS = (("identity", "Who makes the change"), ("add", "Add a new client secret"),
          ("verify", "Check that the new secret works"), ("store", "Keep it in the keyring"),
@@ -49,18 +46,6 @@ _NOT_YET = "AADSTS7000215"
 _GRAPH_DENIED = {"Authorization_RequestDenied", "InvalidAuthenticationToken", "Forbidden", "401", "403"}
 
 
-@dataclass(frozen=True)
-class DeviceCodePrompt:
-    url: str
-    code: str
-
-
-@dataclass(frozen=True)
-class AdminSignIn:
-    credential: object
-    who: str
-
-
 @dataclass
 class RotationRun:
     cloud: AzureCloud
@@ -69,7 +54,7 @@ class RotationRun:
     #: Writes the state file; raises OSError when it cannot (the rotation then undoes itself).
     save: Callable[[], None]
     #: Signs an admin in (device code) when the current secret cannot act; None: no fallback.
-    sign_in: Callable[[], AdminSignIn] | None = None
+    sign_in: Callable[[], SignedIn] | None = None
     cancelled: Callable[[], bool] = lambda: False
     sleep: Callable[[float], None] = time.sleep
     propagation_timeout_s: float = 120.0  # how long Entra ID may take to accept the new secret
@@ -146,19 +131,9 @@ def current_secret(state: WizardState) -> CredentialStatus | None:
 
 
 def admin_sign_in(cloud: AzureCloud, tenant_id: str,
-                  show: Callable[[DeviceCodePrompt], None]) -> AdminSignIn:
-    """Blocks until the admin has entered the code at the URL (or it expires). `show` gets the
-    URL and code; nothing is launched, so this works over SSH."""
-    from azure.identity import DeviceCodeCredential
-
-    kwargs = {"connection_verify": cloud.ca_path} if cloud.ca_path else {}
-    credential = DeviceCodeCredential(
-        client_id=AZURE_CLI_CLIENT_ID, tenant_id=tenant_id, authority=cloud.authority,
-        disable_instance_discovery=cloud.is_custom, timeout=DEVICE_CODE_TIMEOUT_S,
-        prompt_callback=lambda url, code, _expires: show(DeviceCodePrompt(url, code)), **kwargs)
-    with azure_call("sign you in with the device code"):
-        record = credential.authenticate(scopes=[cloud.graph_scope])
-    return AdminSignIn(credential, record.username)
+                  show: Callable[[DeviceCodePrompt], None]) -> SignedIn:
+    """The fallback when the secret can't act: an admin signs in with a device code, for Graph."""
+    return device_code_sign_in(cloud, show, tenant=tenant_id, scope=cloud.graph_scope)
 
 
 def rotate(run: RotationRun, on_step: Callable[[StepState], None]) -> RotationResult:

@@ -42,9 +42,10 @@ class SignedIn:
 
 
 def device_code_sign_in(cloud: AzureCloud, show: Callable[[DeviceCodePrompt], None],
-                        tenant: str = "organizations") -> SignedIn:
+                        tenant: str = "organizations", scope: str = "") -> SignedIn:
     """Blocks until the user has entered the code at the URL (or it expires). `show` is called
-    once, first, with the URL and code; nothing else is launched, so this works over SSH."""
+    once, first, with the URL and code; nothing else is launched, so this works over SSH.
+    `scope` is what the first token is for (ARM unless said: the setup; Graph: the rotation)."""
     from azure.identity import DeviceCodeCredential
 
     kwargs = {"connection_verify": cloud.ca_path} if cloud.ca_path else {}
@@ -53,7 +54,7 @@ def device_code_sign_in(cloud: AzureCloud, show: Callable[[DeviceCodePrompt], No
         disable_instance_discovery=cloud.is_custom, timeout=DEVICE_CODE_TIMEOUT_S,
         prompt_callback=lambda url, code, _expires: show(DeviceCodePrompt(url, code)), **kwargs)
     with azure_call("sign you in with the device code"):
-        record = credential.authenticate(scopes=[cloud.arm_scope])
+        record = credential.authenticate(scopes=[scope or cloud.arm_scope])
     return SignedIn(credential, record.username, record.tenant_id)
 
 

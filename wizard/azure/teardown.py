@@ -14,7 +14,8 @@ from typing import Any
 
 from ..stepwise import StepState, run_steps
 from .plan import TAG_KEY
-from .provision import GONE, AzRun, azure_step_call, find, provisioning_state, state_of
+from .errors import azure_call
+from .provision import GONE, AzRun, find, provisioning_state, state_of
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 PORTAL = "https://portal.azure.com/#@/resource"  # the public cloud's portal; sovereign ones differ
@@ -85,7 +86,7 @@ def steps(delete_registry: bool = False) -> list[tuple[str, str, Callable[[AzRun
 
 
 def teardown(run: AzRun, on_step: Callable[[StepState], None], *, delete_registry: bool = False) -> None:
-    run_steps(run, steps(delete_registry), on_step, "delete", azure_step_call)
+    run_steps(run, steps(delete_registry), on_step, "delete", azure_call)
 
 
 def leftovers(run: AzRun) -> list[Leftover]:
@@ -99,7 +100,7 @@ def leftovers(run: AzRun) -> list[Leftover]:
     def add(item: Any, kind: str | None = None) -> None:
         found.setdefault(item.id.lower(), Leftover(item.id, kind or item.type, item.name, f"{PORTAL}{item.id}"))
 
-    with azure_step_call("list what is left in the subscription"):
+    with azure_call("list what is left in the subscription"):
         for item in client.resources.list(filter=tagged):
             add(item)
         group = find(lambda: client.resource_groups.get(rg))
