@@ -32,7 +32,7 @@ from typing import Any
 from .arm import ArmService
 from .arm_catalogue import PORTER_PROVIDERS, builtin_role_id
 from .arm_resources import fail_provisioning, resource_list
-from .certs import ca_pem_path
+from ..https.certs import ca_pem_path
 from .directory import (
     ARM_PUBLIC_AUDIENCES,
     GRAPH_APP_ID,
@@ -44,7 +44,7 @@ from .directory import (
 )
 from .graph import GraphService
 from .identity import IdentityService
-from .server import HttpsServer
+from ..https.server import HttpsServer
 
 __all__ = ["GRAPH_APP_ID", "GRAPH_APP_ROLES", "PORTER_PROVIDERS", "AzureDoubles", "SeededServicePrincipal",
            "SeededUser"]

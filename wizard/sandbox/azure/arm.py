@@ -30,7 +30,7 @@ from .arm_rbac import Principal, RbacMixin, _covers
 from .arm_resources import route_resources
 from .arm_store import ResourceState
 from .directory import ARM_PUBLIC_AUDIENCES, Directory
-from .service import Request, Service, ServiceError
+from ..https.service import Request, Service, ServiceError
 
 __all__ = ["ArmService"]
 

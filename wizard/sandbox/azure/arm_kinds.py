@@ -26,7 +26,7 @@ from typing import Any
 
 from .arm_store import Resource, ResourceState
 from .directory import iso, now_utc
-from .service import ServiceError
+from ..https.service import ServiceError
 
 __all__ = ["KINDS", "Kind", "Put", "registry_name_status"]
 

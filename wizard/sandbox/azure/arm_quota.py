@@ -29,7 +29,7 @@ from typing import Any
 
 from .arm_catalogue import LOCATIONS
 from .directory import iso, now_utc
-from .service import Reply, Request, ServiceError
+from ..https.service import Reply, Request, ServiceError
 
 __all__ = ["DEFAULT_APPROVAL_DELAY", "DEFAULT_VCPUS", "VCPU_QUOTAS", "QuotaMixin"]
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from .arm_catalogue import BUILTIN_ROLES
 from .directory import Directory, ServicePrincipal, User, iso, now_utc
-from .service import Reply, Request, ServiceError
+from ..https.service import Reply, Request, ServiceError
 
 __all__ = ["RbacMixin"]
 

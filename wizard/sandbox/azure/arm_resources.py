@@ -27,7 +27,7 @@ from typing import Any
 from .arm_kinds import KINDS, Kind, Put, registry_name_status
 from .arm_rbac import _filters
 from .arm_store import Group, Resource, ResourceState, normal_location
-from .service import Reply, Request, ServiceError
+from ..https.service import Reply, Request, ServiceError
 
 __all__ = ["fail_provisioning", "resource_list", "route_resources"]
 

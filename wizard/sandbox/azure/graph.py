@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .directory import Application, AppRoleAssignment, Directory, ServicePrincipal, User, iso, now_utc
-from .service import Reply, Request, Service, ServiceError
+from ..https.service import Reply, Request, Service, ServiceError
 
 __all__ = ["GraphService"]
 

@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .directory import PUBLIC_CLIENTS, DeviceCode, Directory, User, now_utc
-from .service import Reply, Request, Service, ServiceError
+from ..https.service import Reply, Request, Service, ServiceError
 
 __all__ = ["IdentityService"]
 

@@ -1,6 +1,6 @@
-"""What every double has in common: a route table (method + regex over the path, matched
-case-insensitively as Azure does), its own error shape (ARM, Graph and the token endpoint all
-differ), fault injection and a call log.
+"""What every double has in common: a route table (method + regex over the path; Azure's doubles
+match case-insensitively as Azure does, Google's exactly), its own error shape (ARM, Graph, the
+token endpoints and Google's APIs all differ), fault injection and a call log.
 
 ``inject`` answers the next N calls of a route ("*": any route of that double) with an error in
 the double's real shape, optionally with ``Retry-After``; faults are checked before the handler
@@ -101,6 +101,9 @@ class Service:
     """Routes, faults and the call log of one double. Subclasses add routes and state."""
 
     name = "service"
+    #: Azure matches paths case-insensitively (ARM: "resourcegroups" == "resourceGroups"); Google
+    #: does not.
+    case_insensitive_paths = True
 
     def __init__(self, lock: threading.RLock) -> None:
         self.lock = lock
@@ -112,8 +115,8 @@ class Service:
 
     # -- wiring ---------------------------------------------------------------------------
     def route(self, name: str, method: str, pattern: str, handler: Callable[[Request], Any]) -> None:
-        # Azure matches paths case-insensitively (ARM: "resourcegroups" == "resourceGroups").
-        self._routes.append(_Route(name, method, re.compile(pattern, re.IGNORECASE), handler))
+        flags = re.IGNORECASE if self.case_insensitive_paths else 0
+        self._routes.append(_Route(name, method, re.compile(pattern, flags), handler))
 
     def match(self, method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
         for route in self._routes:
@@ -166,6 +169,10 @@ class Service:
     def error_reply(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
         return Reply(status, self.error_body(status, code, message), dict(headers or {}))
 
+    def exception_reply(self, exc: ServiceError) -> Reply:
+        """A handler's ServiceError on the wire (Google's doubles add the error's details)."""
+        return self.error_reply(exc.status, exc.code, exc.message, exc.headers)
+
     # -- dispatch -------------------------------------------------------------------------
     def _take_fault(self, route: str) -> _Fault | None:
         for key in (route, "*"):
@@ -193,7 +200,7 @@ class Service:
             with self.lock:
                 result = route.handler(req)
         except ServiceError as exc:
-            return self.error_reply(exc.status, exc.code, exc.message, exc.headers)
+            return self.exception_reply(exc)
         except Exception as exc:  # a bug in a double must show up as a 500, not a hung client
             return self.error_reply(500, "InternalServerError", f"{type(exc).__name__}: {exc}")
         if isinstance(result, Reply):

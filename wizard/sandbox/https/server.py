@@ -27,7 +27,7 @@ __all__ = ["Call", "HttpsServer", "Reply", "Request", "Service", "ServiceError"]
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: the SDKs pool connections
-    server_version = "porter-azure-double"
+    server_version = "porter-cloud-double"
     sys_version = ""
     timeout = 30  # idle keep-alive connections free their thread eventually
     server: _TlsServer
@@ -132,7 +132,7 @@ class HttpsServer:
         for service in self.services:
             service.base_url = self.url
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"azure-double-{self.port}", daemon=True)
+                                        name=f"cloud-double-{self.port}", daemon=True)
         self._thread.start()
         return self
 

@@ -1,7 +1,8 @@
-"""TLS material for the local Azure doubles.
+"""TLS material for the local cloud doubles (Azure's and Google Cloud's).
 
 azure-core refuses to send a bearer token over plain http, and msal talks to its authority over
-https too, so the doubles must speak TLS. One throwaway trustme CA is made per process (making
+https too, so the doubles must speak TLS; Google's doubles do too, so google-auth's own
+certificate checking runs as it does against Google. One throwaway trustme CA is made per process (making
 keys costs tens of milliseconds; every double and every test shares it) and one leaf certificate
 for the loopback names. Clients trust the CA through the SDKs' own ``connection_verify=`` setting,
 pointed at the PEM file ``ca_pem_path()`` writes; that file is removed when the process exits.
@@ -54,7 +55,7 @@ def ca_pem_path() -> str:
     ca, _ = _material()
     with _lock:
         if _ca_path is None or not os.path.exists(_ca_path):
-            fd, path = tempfile.mkstemp(prefix="porter-azure-ca-", suffix=".pem")
+            fd, path = tempfile.mkstemp(prefix="porter-sandbox-ca-", suffix=".pem")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(ca.cert_pem.bytes())
             _ca_path = path
