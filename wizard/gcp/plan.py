@@ -22,10 +22,10 @@ VCPUS = {"e2-standard-2": 2, "e2-standard-4": 4, "e2-standard-8": 8}
 PERMISSIONS = (
     "compute.networks.create", "compute.networks.delete", "compute.subnetworks.create",
     "compute.subnetworks.delete", "compute.firewalls.create", "compute.firewalls.delete",
-    "compute.regions.list", "container.clusters.create", "container.clusters.delete",
+    "compute.regions.get", "compute.regions.list", "container.clusters.create", "container.clusters.delete",
     "container.clusters.get", "container.operations.get", "artifactregistry.repositories.create",
     "artifactregistry.repositories.delete", "iam.serviceAccounts.actAs", "resourcemanager.projects.get",
-    "serviceusage.services.enable", "serviceusage.services.list",
+    "serviceusage.services.enable", "serviceusage.services.get", "serviceusage.services.list",
 )
 
 
