@@ -55,7 +55,7 @@ class GcpDoubles:
         self.crm = CrmService(self.world)
         self.regions = RegionsService(self.world)
         self.compute = ComputeNetworkService(self.world)
-        self.container = ContainerService(self.world)
+        self.container = ContainerService(self.world, self.compute)
         self.artifacts = ArtifactsService(self.world)
         # The token endpoint last: the first service answers unknown paths, in Google's API shape.
         self._services = [self.usage, self.crm, self.regions, self.compute, self.container, self.artifacts,
