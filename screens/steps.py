@@ -30,16 +30,27 @@ SCREENS = {
     "azure.cluster": "screens.azure_cluster:AzureClusterScreen",
     "azure.teardown": "screens.azure_teardown:AzureTeardownScreen",
     "azure_rotate": "screens.azure_rotate:AzureRotateScreen",
+    "gcp.key": "screens.gcp_key:GcpKeyScreen",
+    "gcp.apis": "screens.gcp_apis:GcpApisScreen",
+    "gcp.region": "screens.gcp_region:GcpRegionScreen",
+    "gcp.checks": "screens.gcp_checks:GcpChecksScreen",
+    "gcp.cost": "screens.gcp_cost:GcpCostScreen",
+    "gcp.provision": "screens.gcp_provision:GcpProvisionScreen",
+    "gcp.cluster": "screens.gcp_cluster:GcpClusterScreen",
+    "gcp.teardown": "screens.gcp_teardown:GcpTeardownScreen",
 }
 
 FLOWS = {"aws": ["aws.account", "aws.grant", "aws.verify", "aws.connected", "aws.region",
                  "aws.quotas", "aws.cost", "aws.provision", "aws.cluster"],
          "azure": ["azure.signin", "azure.subscription", "azure.providers", "azure.access",
-                   "azure.region", "azure.quotas", "azure.cost", "azure.provision", "azure.cluster"]}
+                   "azure.region", "azure.quotas", "azure.cost", "azure.provision", "azure.cluster"],
+         "gcp": ["gcp.key", "gcp.apis", "gcp.region", "gcp.checks", "gcp.cost", "gcp.provision",
+                 "gcp.cluster"]}
 # Steps outside the straight line, and where Back takes them.
 # azure_rotate is pushed over whatever screen opened it and pops back there; "welcome" is only
 # for a relaunch that finds it recorded as the step.
-ASIDE = {"aws.teardown": "aws.cluster", "azure.teardown": "azure.cluster", "azure_rotate": "welcome"}
+ASIDE = {"aws.teardown": "aws.cluster", "azure.teardown": "azure.cluster", "azure_rotate": "welcome",
+         "gcp.teardown": "gcp.cluster"}
 CLOUD_NAMES = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}
 
 TITLES = {
@@ -65,6 +76,14 @@ TITLES = {
     "azure.cluster": "Your cluster",
     "azure.teardown": "Tear down",
     "azure_rotate": "Rotate the Azure client secret",
+    "gcp.key": "Service-account key",
+    "gcp.apis": "Enable the APIs",
+    "gcp.region": "Region",
+    "gcp.checks": "Provision checks",
+    "gcp.cost": "Cost review",
+    "gcp.provision": "Provision",
+    "gcp.cluster": "Your cluster",
+    "gcp.teardown": "Tear down",
 }
 
 

@@ -19,7 +19,10 @@ CLOUDS = [("aws", "Amazon Web Services (AWS)",
            "your account."),
           ("azure", "Microsoft Azure",
            "Sign in once as an administrator; the wizard creates the role and service principal "
-           "Porter uses, and reminds you before its secret expires.")]
+           "Porter uses, and reminds you before its secret expires."),
+          ("gcp", "Google Cloud",
+           "Give a service account's JSON key (kept only in your keyring); the wizard enables the "
+           "five APIs, checks permissions and quotas, then provisions GKE.")]
 
 
 class WelcomeScreen(WizardScreen):

@@ -71,3 +71,13 @@ def azure(sandbox):
     yield doubles
     signin.remember_admin(None)
     doubles.clear()
+
+
+@pytest.fixture
+def sandbox_gcp(sandbox):
+    """The sandbox's Google Cloud doubles, back at their seed with a freshly "downloaded" key
+    (PORTER_SANDBOX_GCP_KEY), the wizard's endpoint settings pointing at them as for a user."""
+    doubles = sandbox.gcp()
+    sandbox.reset_gcp()
+    yield doubles
+    doubles.clear()

@@ -13,9 +13,9 @@ log = logging.getLogger("porter_wizard")
 # which in a terminal UI would draw over the screen.
 log.addHandler(logging.NullHandler())
 log.propagate = False
-# The Azure SDKs and msal warn through their own loggers (a refused token, say); with no handler
+# The Azure SDKs, msal and google-auth warn through their own loggers (a refused token, say); with no handler
 # Python would print those to stderr, over the screen. They go to our log file, or nowhere.
-_SDK_LOGGERS = ("azure", "msal")
+_SDK_LOGGERS = ("azure", "msal", "google")
 for _name in _SDK_LOGGERS:
     logging.getLogger(_name).addHandler(logging.NullHandler())
 

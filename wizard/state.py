@@ -110,6 +110,31 @@ class AzureProgress:
 
 
 @dataclass
+class GcpProgress:
+    #: From the service-account key (identifiers, never the private key).
+    project_id: str = ""
+    client_email: str = ""
+    key_id: str = ""
+    universe_domain: str = ""
+    key_stored_at: str = ""
+    apis_enabled_at: str = ""
+    region: str = ""
+    checks_passed_at: str = ""
+    cost_acknowledged_at: str = ""
+    cost_monthly: str = ""
+    provision_status: str = ""
+    provisioned_at: str = ""
+    cluster_endpoint: str = ""
+    repository: str = ""
+    teardown_status: str = ""
+
+    @property
+    def secret_name(self) -> str:
+        """The keyring entry holding the service-account key (its whole JSON)."""
+        return f"gcp-service-account-key/{self.client_email}/{self.key_id}"
+
+
+@dataclass
 class SecretRecord:
     """That a secret exists in the keyring, and when it stops working. Never its value."""
 
@@ -126,6 +151,7 @@ class WizardState:
     cloud: str = ""
     aws: AwsProgress = field(default_factory=AwsProgress)
     azure: AzureProgress = field(default_factory=AzureProgress)
+    gcp: GcpProgress = field(default_factory=GcpProgress)
     secrets: dict[str, SecretRecord] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -161,13 +187,14 @@ def parse_state(text: str) -> WizardState:
         raise ValueError(f"unknown format version {data.get('version')!r}")
     aws = _build(AwsProgress, data.get("aws", {}), "aws")
     azure = _build(AzureProgress, data.get("azure", {}), "azure")
+    gcp = _build(GcpProgress, data.get("gcp", {}), "gcp")
     secrets_raw = data.get("secrets", {})
     if not isinstance(secrets_raw, dict):
         raise ValueError("secrets should be an object")
     secrets = {name: _build(SecretRecord, rec, f"secrets.{name}") for name, rec in secrets_raw.items()}
-    rest = {k: v for k, v in data.items() if k not in ("aws", "azure", "secrets")}
+    rest = {k: v for k, v in data.items() if k not in ("aws", "azure", "gcp", "secrets")}
     state = _build(WizardState, rest, "state")
-    state.aws, state.azure, state.secrets = aws, azure, secrets
+    state.aws, state.azure, state.gcp, state.secrets = aws, azure, gcp, secrets
     return state
 
 

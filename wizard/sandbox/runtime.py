@@ -7,6 +7,7 @@ reach a real account.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -30,6 +31,11 @@ DEMO_AZURE_SECONDS = 3.0
 _AZURE_ENV = ("AZURE_CLOUD", "AZURE_AUTHORITY_HOST", "PORTER_AZURE_ARM_URL", "PORTER_AZURE_GRAPH_URL",
               "PORTER_AZURE_CA_BUNDLE", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET")
 
+# Demo pacing for Google Cloud: each API enable and each resource operation runs this long.
+DEMO_GCP_SECONDS = 3.0
+#: Where the sandbox "downloads" the service-account key, for the key screen to suggest.
+SANDBOX_GCP_KEY_ENV = "PORTER_SANDBOX_GCP_KEY"
+
 _AWS_ENV = ("AWS_ENDPOINT_URL_SERVICE_QUOTAS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
             "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
@@ -48,6 +54,7 @@ class Sandbox:
         self._dir: Path | None = None
         self._saved_env: dict[str, str | None] = {}
         self._azure = None
+        self._gcp = None
 
     def start(self) -> Sandbox:
         from moto.server import ThreadedMotoServer
@@ -107,6 +114,8 @@ class Sandbox:
         never pays for Azure's (certificates, three HTTPS servers)."""
         if cloud == "azure":
             self.azure()
+        elif cloud == "gcp":
+            self.gcp()
 
     def azure(self):
         """The local Entra ID / ARM / Graph doubles, started once, with the Azure SDKs' own
@@ -126,6 +135,37 @@ class Sandbox:
                            "PORTER_AZURE_GRAPH_URL": self._azure.graph_url,
                            "PORTER_AZURE_CA_BUNDLE": self._azure.ca_path})
         return self._azure
+
+    def gcp(self):
+        """The local Google Cloud doubles, started once; the wizard's endpoint template and CA
+        point at them, and a service-account key is "downloaded" (a throwaway, valid only for this
+        process's doubles) to a Downloads folder in the sandbox's temporary directory."""
+        if self._gcp is None:
+            from .gcp import GcpDoubles
+
+            self._gcp = GcpDoubles(operation_delay=DEMO_GCP_SECONDS if self.demo_pacing else 0.0).start()
+            self._set_env({"GOOGLE_APPLICATION_CREDENTIALS": None, "GOOGLE_CLOUD_PROJECT": None,
+                           "PORTER_GCP_ENDPOINT_TEMPLATE": self._gcp.api_template,
+                           "PORTER_GCP_CA_BUNDLE": self._gcp.ca_path,
+                           SANDBOX_GCP_KEY_ENV: str(self.write_gcp_key())})
+        return self._gcp
+
+    def write_gcp_key(self) -> Path:
+        """A new key for the sandbox's service account, saved as the console's download would be."""
+        key = self._gcp.make_key()
+        folder = (self._dir or Path(tempfile.mkdtemp(prefix="porter-wizard-sandbox-"))) / "Downloads"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{key['project_id']}-{key['private_key_id'][:12]}.json"
+        path.write_text(json.dumps(key, indent=2) + "\n")
+        path.chmod(0o600)
+        return path
+
+    def reset_gcp(self) -> None:
+        """Google Cloud's doubles back to their seed, with a fresh downloaded key."""
+        if self._gcp:
+            self._gcp.clear()
+            self._gcp.set_operation_delay(DEMO_GCP_SECONDS if self.demo_pacing else 0.0)
+            self._set_env({SANDBOX_GCP_KEY_ENV: str(self.write_gcp_key())})
 
     def _azure_pacing(self) -> None:
         if self.demo_pacing:
@@ -160,6 +200,7 @@ class Sandbox:
         if self.quotas:
             self.quotas.clear()  # back to defaults, where increases are approved at once
         self.reset_azure()
+        self.reset_gcp()
 
     def reset_azure(self) -> None:
         """Azure's doubles back to their seed (the AWS side untouched: it is slower to reset)."""
@@ -168,6 +209,8 @@ class Sandbox:
             self._azure_pacing()
 
     def stop(self) -> None:
+        if self._gcp:
+            self._gcp.stop()
         if self._azure:
             self._azure.stop()
         if self.quotas:

@@ -1,0 +1,162 @@
+"""The service-account key: a path to the downloaded JSON file, or the key pasted. Checked at the
+field (offline), then with Google (a token from the key's token_uri, then its project), then kept
+only in the OS keyring; the downloaded file can be deleted from here, after a yes."""
+from __future__ import annotations
+
+import os
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Button, Label, Static, TextArea
+
+from wizard.errors import InputError, WizardError
+from wizard.gcp.key import ServiceAccountKey, read_key
+
+from .base import WizardScreen
+from .gcp_messages import KeyAccepted
+from .messages import StepFailed
+from .widgets.confirm_modal import ConfirmModal
+from .widgets.error_panel import ErrorPanel
+from .widgets.field import Field
+
+SANDBOX_KEY_ENV = "PORTER_SANDBOX_GCP_KEY"  # set by the sandbox: where it "downloaded" a key
+
+
+def _path_only(text: str) -> str:
+    return text  # the real checks need the paste box too: see GcpKeyScreen._read
+
+
+class GcpKeyScreen(WizardScreen):
+    STEP = "gcp.key"
+
+    def compose_body(self) -> ComposeResult:
+        gcp = self.ctx.state.gcp
+        yield Static("Connect a Google Cloud service account", classes="title")
+        yield Static(
+            "Porter provisions with a service account's JSON key. In the Google Cloud console: IAM & "
+            "Admin → Service accounts → Create service account (give it the Owner role on the project), "
+            "then its Actions menu → Manage keys → Add key → Create new key → JSON. The browser "
+            "downloads the key as a file. The wizard keeps it only in your OS keyring.", classes="lead")
+        suggested = os.environ.get(SANDBOX_KEY_ENV, "") if self.ctx.sandbox else ""
+        if suggested:
+            yield Static("Sandbox: a key for the local project was just downloaded to the path below.",
+                         classes="field-hint")
+        if gcp.client_email and self.ctx.secrets.get(gcp.secret_name):
+            yield Static(f"In your keyring: the key {gcp.key_id[:12]}… of {gcp.client_email} (project "
+                         f"{gcp.project_id}), stored {gcp.key_stored_at}.", classes="callout", id="stored")
+        yield Field("Path of the key file", input_id="key-path", validate=_path_only, value=suggested,
+                    placeholder="~/Downloads/my-project-1a2b3c4d5e6f.json")
+        yield Label("…or paste the key's contents (used instead of the path when not empty)", classes="field-label")
+        yield TextArea(id="key-paste", soft_wrap=True, show_line_numbers=False)
+        yield Static("", id="key-paste-error", classes="field-error")
+        yield Static("", id="key-status", classes="field-hint")
+        yield ErrorPanel(id="error")
+        with Horizontal(classes="buttons"):
+            yield Button("Continue", id="continue", variant="primary")
+            if gcp.client_email and self.ctx.secrets.get(gcp.secret_name):
+                yield Button("Use the stored key", id="use-stored")
+
+    def on_mount(self) -> None:
+        self.query_one("#key-paste-error").display = False
+        self.query_one("#key-path").focus()
+
+    def _read(self) -> ServiceAccountKey | None:
+        field, paste = self.query_one("#key-path-field", Field), self.query_one("#key-paste", TextArea)
+        paste_error = self.query_one("#key-paste-error", Static)
+        field.set_error("")
+        paste_error.display = False
+        try:
+            return read_key(field.input.value, paste.text)
+        except InputError as err:
+            message = f"{err.what} {err.next_step}".strip()
+            if paste.text.strip():  # the error goes where the key came from
+                paste_error.update(message)
+                paste_error.display = True
+            else:
+                field.set_error(message)
+            return None
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        key = self._read()
+        if key is None:
+            return
+        gcp = self.ctx.state.gcp
+        stored = self.ctx.secrets.get(gcp.secret_name) if gcp.client_email else None
+        replacing = stored and (gcp.client_email, gcp.key_id) != (key.client_email, key.key_id)
+        if replacing and not self.ctx.force:
+            self.app.push_screen(ConfirmModal(
+                "Replace the stored key?", f"Your keyring holds the key {gcp.key_id[:12]}… of {gcp.client_email}. "
+                f"Replace it with the key {key.key_id[:12]}… of {key.client_email}? The old one is removed "
+                "from the keyring (it stays valid in Google Cloud until you delete it there).", "Replace"),
+                lambda yes: self._verify(key) if yes else None)
+            return
+        self._verify(key)
+
+    def on_input_submitted(self) -> None:
+        self._continue()
+
+    @on(Button.Pressed, "#use-stored")
+    def _use_stored(self) -> None:
+        self.wizard.goto("gcp.apis")
+
+    def _verify(self, key: ServiceAccountKey) -> None:
+        self.query_one("#continue").disabled = True
+        self.query_one(ErrorPanel).show_error(None)
+        self.query_one("#key-status", Static).update(f"Asking Google for a token as {key.client_email}…")
+        self._check_with_google(key)
+
+    @work(thread=True, exclusive=True, group="key")
+    def _check_with_google(self, key: ServiceAccountKey) -> None:
+        from wizard.gcp.connection import verify_key
+
+        try:
+            verify_key(key)
+        except WizardError as err:
+            self.post_message(StepFailed(err))
+            return
+        self.post_message(KeyAccepted(key))
+
+    def on_step_failed(self, message: StepFailed) -> None:
+        self.query_one("#continue").disabled = False
+        self.query_one("#key-status", Static).update("")
+        self.query_one(ErrorPanel).show_error(message.error)
+
+    def on_key_accepted(self, message: KeyAccepted) -> None:
+        from wizard.gcp.connection import store_key
+
+        key, gcp = message.key, self.ctx.state.gcp
+        if gcp.project_id and gcp.project_id != key.project_id:
+            # Another project: what was checked or chosen for the old one does not carry over.
+            gcp.apis_enabled_at = gcp.region = gcp.checks_passed_at = gcp.cost_acknowledged_at = ""
+        try:
+            store_key(self.ctx.state, self.ctx.secrets, key)
+        except WizardError as err:
+            self.on_step_failed(StepFailed(err))
+            return
+        self.wizard.save_progress()
+        self.query_one("#key-paste", TextArea).text = ""  # the key is in the keyring now, not on screen
+        self.query_one("#key-status", Static).update(
+            f"✓ Google accepted the key of {key.client_email} (project {key.project_id}); it is in your keyring.")
+        if key.path is None:
+            self.wizard.goto("gcp.apis")
+            return
+        self.app.push_screen(ConfirmModal(
+            "Delete the downloaded key file?",
+            f"The key is safely in your keyring now. A key file left in {key.path.parent} is the usual way "
+            f"keys leak (backups, sync folders, a shared laptop). Delete {key.path.name}?",
+            "Delete the file", dangerous=False), lambda yes: self._after_offer(key, bool(yes)))
+
+    def _after_offer(self, key: ServiceAccountKey, delete: bool) -> None:
+        from wizard.gcp.connection import delete_key_file
+
+        if delete and key.path is not None:
+            try:
+                delete_key_file(key.path)
+            except WizardError as err:
+                self.wizard.exit_notes["gcp-key-file"] = f"{err.what} {err.next_step}"
+        elif key.path is not None:
+            self.wizard.exit_notes["gcp-key-file"] = (f"The key file {key.path} is still on disk; the wizard "
+                                                      "no longer needs it (the key is in your keyring).")
+        self.wizard.goto("gcp.apis")

@@ -1,0 +1,91 @@
+"""The Google Cloud flow through the screens, against the sandbox's doubles: the key (from the
+sandbox's "download", which the wizard then deletes), the five APIs, region, provision checks,
+cost, provisioning, the cluster, and teardown with the sweep."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from screens.app import WizardApp
+from wizard.state import WizardState
+
+from .pilot_tools import press, settle, shown_buttons, text_of
+
+SIZE = (110, 60)
+
+
+@pytest.fixture(autouse=True)
+def quick_polls(monkeypatch):
+    for screen in ("screens.gcp_apis.GcpApisScreen", "screens.gcp_provision.GcpProvisionScreen",
+                   "screens.gcp_teardown.GcpTeardownScreen"):
+        monkeypatch.setattr(f"{screen}.POLL_SECONDS", 0.05)
+
+
+def gcp_state(step: str) -> WizardState:
+    return WizardState(step=step, project="demo", cloud="gcp")
+
+
+async def wait_until(pilot, ready, what: str, rounds: int = 150) -> None:
+    for _ in range(rounds):
+        await settle(pilot)
+        if ready():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(f"{what}: still not there on {pilot.app.screen.STEP}")
+
+
+async def wait_for_step(pilot, step: str) -> None:
+    await wait_until(pilot, lambda: pilot.app.screen.STEP == step, f"waiting for {step}")
+
+
+async def test_key_to_cluster_and_teardown(sandbox_gcp, make_ctx):
+    key_path = Path(os.environ["PORTER_SANDBOX_GCP_KEY"])
+    key = json.loads(key_path.read_text())
+    ctx = make_ctx(gcp_state("gcp.key"))
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert pilot.app.screen.query_one("#key-path").value == str(key_path)  # the sandbox's download
+        await press(pilot, "continue")
+        await wait_until(pilot, lambda: "confirm" in shown_buttons(pilot), "the offer to delete the file")
+        await press(pilot, "confirm")
+        await wait_for_step(pilot, "gcp.apis")
+        assert not key_path.exists()
+        await wait_until(pilot, lambda: not pilot.app.screen.query_one("#continue").disabled, "APIs enabled")
+        assert "All five" in text_of(pilot, "#apis-status")
+        await press(pilot, "continue")
+        await wait_for_step(pilot, "gcp.region")
+        await wait_until(pilot, lambda: pilot.app.screen.query_one("#regions").option_count > 10, "regions")
+        await pilot.press(*"us-central1", "enter", "enter")
+        await wait_for_step(pilot, "gcp.checks")
+        await wait_until(pilot, lambda: not pilot.app.screen.query_one("#continue").disabled, "checks passed")
+        assert "checks passed" in text_of(pilot, "#checks-status")
+        await press(pilot, "continue")
+        await wait_for_step(pilot, "gcp.cost")
+        await pilot.click("#acknowledge")
+        await press(pilot, "continue")
+        await wait_for_step(pilot, "gcp.provision")
+        await press(pilot, "start")
+        await wait_until(pilot, lambda: "continue" in shown_buttons(pilot), "provisioned")
+        assert "Provisioned" in text_of(pilot, "#job-status"), text_of(pilot, "#error")
+        await press(pilot, "continue")
+        await wait_for_step(pilot, "gcp.cluster")
+        await press(pilot, "teardown")
+        await wait_for_step(pilot, "gcp.teardown")
+        await press(pilot, "start")
+        await press(pilot, "cancel")  # declining first deletes nothing
+        assert sandbox_gcp.container.requests.count("delete_cluster") == 0
+        await press(pilot, "start")
+        await press(pilot, "confirm")
+        await wait_until(pilot, lambda: "Deleted" in text_of(pilot, "#job-status")
+                         or "deleted" in text_of(pilot, "#job-status"), "torn down")
+        leftovers = text_of(pilot, "#leftovers")
+        assert "demo-images" in leftovers  # the repository is kept by default, and said so
+    gcp = ctx.state.gcp
+    assert gcp.client_email == key["client_email"] and gcp.region == "us-central1"
+    assert gcp.apis_enabled_at and gcp.checks_passed_at and gcp.provisioned_at and gcp.teardown_status == "done"
+    saved = ctx.store.path.read_text()
+    assert key["private_key_id"] in saved and "PRIVATE KEY" not in saved
+    assert json.loads(ctx.secrets.get(gcp.secret_name)) == key
