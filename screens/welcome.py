@@ -22,7 +22,7 @@ CLOUDS = [("aws", "Amazon Web Services (AWS)",
            "Porter uses, and reminds you before its secret expires."),
           ("gcp", "Google Cloud",
            "Give a service account's JSON key (kept only in your keyring); the wizard enables the "
-           "five APIs, checks permissions and quotas, then provisions GKE.")]
+           "APIs and checks permissions and quotas.")]
 
 
 class WelcomeScreen(WizardScreen):
