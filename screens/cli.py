@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         store.reset()
     sandbox = None
     if args.sandbox:
-        print("Starting the sandbox (local AWS double)…", flush=True)
+        print("Starting the sandbox (local cloud doubles)…", flush=True)
         from wizard.sandbox.runtime import Sandbox
 
         sandbox = Sandbox().start()

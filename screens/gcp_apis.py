@@ -20,12 +20,12 @@ from .worker_tools import bound_to_worker
 
 _STYLE = {"enabled": "green", "enabling": "yellow", "checking": "dim", "failed": "red"}
 # What each API is for, in words for someone who has never seen the console page.
-WHY = {
-    "compute.googleapis.com": "the network, nodes and load balancer",
+WHY = {  # short: the row is 56 columns wide
+    "compute.googleapis.com": "network, nodes",
     "container.googleapis.com": "the GKE cluster",
-    "cloudresourcemanager.googleapis.com": "reading the project and the account's permissions",
-    "containerregistry.googleapis.com": "pulling images by their gcr.io names",
-    "artifactregistry.googleapis.com": "the repository for your build images",
+    "cloudresourcemanager.googleapis.com": "permission checks",
+    "containerregistry.googleapis.com": "gcr.io image names",
+    "artifactregistry.googleapis.com": "your build images",
 }
 
 

@@ -146,7 +146,7 @@ class GcpKeyScreen(WizardScreen):
             "Delete the downloaded key file?",
             f"The key is safely in your keyring now. A key file left in {key.path.parent} is the usual way "
             f"keys leak (backups, sync folders, a shared laptop). Delete {key.path.name}?",
-            "Delete the file", dangerous=False), lambda yes: self._after_offer(key, bool(yes)))
+            "Delete the file", dangerous=False, cancel_label="Keep it"), lambda yes: self._after_offer(key, bool(yes)))
 
     def _after_offer(self, key: ServiceAccountKey, delete: bool) -> None:
         from wizard.gcp.connection import delete_key_file

@@ -70,7 +70,7 @@ class GcpProvisionScreen(JobScreen):
     def finished(self, result: dict[str, str]) -> str:
         gcp = self.ctx.state.gcp
         gcp.cluster_endpoint = result.get("endpoint", "")
-        gcp.repository = result.get("repository", "")
+        gcp.repository = result.get("registry_url") or result.get("repository", "")  # what docker push takes
         gcp.provisioned_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         gcp.teardown_status = ""
         return "✓ Provisioned."

@@ -89,3 +89,34 @@ async def test_key_to_cluster_and_teardown(sandbox_gcp, make_ctx):
     saved = ctx.store.path.read_text()
     assert key["private_key_id"] in saved and "PRIVATE KEY" not in saved
     assert json.loads(ctx.secrets.get(gcp.secret_name)) == key
+
+
+async def test_keeping_the_key_file_leaves_it_and_says_so_and_a_new_key_asks_first(sandbox_gcp, make_ctx):
+    key_path = Path(os.environ["PORTER_SANDBOX_GCP_KEY"])
+    ctx = make_ctx(gcp_state("gcp.key"))
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "continue")
+        await wait_until(pilot, lambda: "cancel" in shown_buttons(pilot), "the offer to delete the file")
+        assert str(pilot.app.screen.query_one("#cancel").label) == "Keep it"
+        await press(pilot, "cancel")
+        await wait_for_step(pilot, "gcp.apis")
+        assert key_path.exists() and str(key_path) in pilot.app.exit_notes["gcp-key-file"]
+    first = ctx.state.gcp.secret_name
+    # Back on the key step with another key of the same account: replacing the stored one asks.
+    other = tmp_key = key_path.with_name("second.json")
+    tmp_key.write_text(json.dumps(sandbox_gcp.make_key()))
+    ctx.state.step = "gcp.key"
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "In your keyring" in text_of(pilot, "#stored")
+        pilot.app.screen.query_one("#key-path").value = str(other)
+        await press(pilot, "continue")
+        assert "Replace the stored key?" in text_of(pilot, ".dialog-title")
+        await press(pilot, "cancel")
+        assert pilot.app.screen.STEP == "gcp.key" and ctx.state.gcp.secret_name == first
+        await press(pilot, "continue")
+        await press(pilot, "confirm")
+        await wait_until(pilot, lambda: "Delete the downloaded key file?" in text_of(pilot, ".dialog-title"), "offer")
+    assert ctx.state.gcp.secret_name != first and not ctx.secrets.get(first)
+    assert first not in ctx.state.secrets and ctx.state.gcp.secret_name in ctx.state.secrets

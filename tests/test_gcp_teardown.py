@@ -151,3 +151,22 @@ def test_permission_denied_on_delete(gcp, gcp_api):
         tear(make_run(gcp, api_for(gcp, gcp.make_key(email))))
     assert caught.value.title == "Google Cloud denied access" and "container.clusters.delete" in caught.value.what
     assert gcp_api.find("container", run.location_path(REGION, f"clusters/{run.plan.cluster}")) is not None
+
+
+def test_a_network_the_wizard_did_not_make_is_never_deleted(gcp, gcp_api):
+    """Same name, no porter-cluster marker (made by hand before the wizard ran): teardown keeps it,
+    its subnetwork and the rules on it, and says why."""
+    gcp.enable_apis()
+    run = make_run(gcp, gcp_api)
+    plan = run.plan
+    gcp_api.post("compute", run.compute_path("global/networks"), {"name": plan.network, "autoCreateSubnetworks": False})
+    gcp_api.post("compute", run.compute_path(f"regions/{REGION}/subnetworks"), {
+        "name": plan.subnetwork, "network": f"global/networks/{plan.network}", "ipCidrRange": "10.1.0.0/24"})
+    gcp_api.post("compute", run.compute_path("global/firewalls"), {
+        "name": "team-ssh", "network": f"global/networks/{plan.network}", "sourceRanges": ["10.0.0.0/8"],
+        "allowed": [{"IPProtocol": "tcp", "ports": ["22"]}]})
+    seen = tear(run)
+    assert [seen[key][0] for key in KEYS] == ["absent", "kept", "absent", "kept", "absent"]
+    assert "not made by the wizard" in seen["network"][1] and "not made by the wizard" in seen["subnetwork"][1]
+    assert gcp_api.find("compute", run.compute_path(f"global/networks/{plan.network}")) is not None
+    assert gcp_api.find("compute", run.compute_path("global/firewalls/team-ssh")) is not None

@@ -12,16 +12,18 @@ from textual.widgets import Button, Static
 class ConfirmModal(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, body: str, confirm_label: str, *, dangerous: bool = True) -> None:
+    def __init__(self, title: str, body: str, confirm_label: str, *, dangerous: bool = True,
+                 cancel_label: str = "Cancel") -> None:
         super().__init__()
         self._title, self._body, self._confirm, self._dangerous = title, body, confirm_label, dangerous
+        self._cancel = cancel_label
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
             yield Static(self._title, classes="dialog-title")
             yield Static(self._body, classes="dialog-body")
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
+                yield Button(self._cancel, id="cancel")
                 yield Button(self._confirm, id="confirm",
                              variant="error" if self._dangerous else "primary")
 

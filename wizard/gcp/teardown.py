@@ -44,11 +44,21 @@ class Leftover:
 
 
 # -- deleting ---------------------------------------------------------------------------------
-def _delete_compute(run: GcpRun, what: str, path: str) -> str:
+def _marked(run: GcpRun, found: dict[str, Any]) -> bool:
+    """Networks and subnetworks carry the plan's marker in their description when the wizard made
+    them; one that merely has the same name (made by hand, or by another tool) is never deleted."""
+    return run.plan.marker in str(found.get("description") or "")
+
+
+def _delete_compute(run: GcpRun, what: str, path: str, *, marked: bool = False) -> str:
     """Delete a Compute resource and wait until a GET answers 404; one already being deleted
-    (Google answers "not ready") is followed. A delete that fails (in use) raises Google's words."""
-    if run.api.find("compute", path) is None:
+    (Google answers "not ready") is followed. A delete that fails (in use) raises Google's words.
+    With ``marked``, a resource without the wizard's marker is left alone ("kept")."""
+    found = run.api.find("compute", path)
+    if found is None:
         return "absent"
+    if marked and not _marked(run, found):
+        return "kept"
     try:
         op = run.api.delete("compute", path)
     except GcpHttpError as exc:
@@ -89,12 +99,17 @@ def cluster(run: GcpRun) -> tuple[str, str]:
 def subnetwork(run: GcpRun) -> tuple[str, str]:
     plan = run.plan
     path = run.compute_path(f"regions/{plan.region}/subnetworks/{plan.subnetwork}")
-    return _delete_compute(run, f"the subnetwork {plan.subnetwork}", path), f"{plan.subnetwork} in {plan.region}"
+    status = _delete_compute(run, f"the subnetwork {plan.subnetwork}", path, marked=True)
+    return status, f"{plan.subnetwork} in {plan.region}" + (_NOT_OURS if status == "kept" else "")
+
+
+_NOT_OURS = ": not made by the wizard (no porter-cluster marker), left alone"
 
 
 def _network_link(run: GcpRun) -> str | None:
+    """Our network's link, or None when it is gone or not the wizard's (its rules are not ours)."""
     found = run.api.find("compute", run.compute_path(f"global/networks/{run.plan.network}"))
-    return None if found is None else str(found["selfLink"])
+    return None if found is None or not _marked(run, found) else str(found["selfLink"])
 
 
 def firewalls(run: GcpRun) -> tuple[str, str]:
@@ -114,7 +129,8 @@ def firewalls(run: GcpRun) -> tuple[str, str]:
 
 def network(run: GcpRun) -> tuple[str, str]:
     path = run.compute_path(f"global/networks/{run.plan.network}")
-    return _delete_compute(run, f"the network {run.plan.network}", path), run.plan.network
+    status = _delete_compute(run, f"the network {run.plan.network}", path, marked=True)
+    return status, run.plan.network + (_NOT_OURS if status == "kept" else "")
 
 
 def repository(run: GcpRun, delete: bool) -> tuple[str, str]:
@@ -153,7 +169,7 @@ def teardown(run: GcpRun, on_step: Callable[[StepState], None], delete_registry:
 
 
 # -- the sweep --------------------------------------------------------------------------------
-def _ours(plan: GkePlan, labels: dict[str, str] | None) -> bool:
+def _labelled(plan: GkePlan, labels: dict[str, str] | None) -> bool:
     labels = labels or {}
     return labels.get(LABEL_KEY) == label_value(plan.project) or labels.get(GKE_LABEL) == plan.cluster
 
@@ -195,7 +211,7 @@ def _compute_leftovers(api: GcpApi, plan: GkePlan) -> Iterator[Leftover]:
     p = plan.gcp_project
     for collection, (kind, url) in _LABELLED.items():
         for location, item in _aggregated(api, p, collection):
-            if _ours(plan, item.get("labels")):
+            if _labelled(plan, item.get("labels")):
                 yield Leftover(kind, item["name"], location, url(p, location, item["name"]))
     for location, item in _aggregated(api, p, "subnetworks"):
         if plan.marker in (item.get("description") or ""):
@@ -216,14 +232,14 @@ def _compute_leftovers(api: GcpApi, plan: GkePlan) -> Iterator[Leftover]:
 def _other_leftovers(api: GcpApi, plan: GkePlan) -> Iterator[Leftover]:
     p = plan.gcp_project
     for item in _listed(api, "container", f"/v1/projects/{p}/locations/-/clusters", "clusters"):
-        if item.get("name") == plan.cluster or _ours(plan, item.get("resourceLabels")):
+        if item.get("name") == plan.cluster or _labelled(plan, item.get("resourceLabels")):
             location = item.get("location", plan.region)
             yield Leftover("GKE cluster", item["name"], location,
                            f"{CONSOLE}/kubernetes/clusters/details/{location}/{item['name']}/details?project={p}")
     for item in _listed(api, "artifactregistry", f"/v1/projects/{p}/locations/{plan.region}/repositories",
                         "repositories"):
         name = tail(item["name"])
-        if name == plan.repository or _ours(plan, item.get("labels")):
+        if name == plan.repository or _labelled(plan, item.get("labels")):
             yield Leftover("repository", name, plan.region, f"{CONSOLE}/artifacts/docker/{p}/{plan.region}/{name}"
                                                             f"?project={p}")
 
