@@ -69,6 +69,7 @@ async def test_apis_off_and_permissions_missing_fail_the_checks_with_their_fixes
 async def test_throttled_then_quota_exceeded_while_provisioning_then_resumed(sandbox_gcp, make_ctx):
     sandbox_gcp.enable_apis()
     ctx = connected(sandbox_gcp, make_ctx(), "gcp.provision")
+    ctx.state.gcp.checks_passed_at = ctx.state.gcp.cost_acknowledged_at = "2026-11-23T10:00:00+00:00"
     # A 429 once is retried by the wizard itself; the quota error is the user's to fix.
     sandbox_gcp.compute.inject("insert_network", status=429, code="RATE_LIMIT_EXCEEDED", message="Quota exceeded "
                                "for quota metric 'Queries' and limit 'Queries per minute'", times=1)
@@ -85,3 +86,13 @@ async def test_throttled_then_quota_exceeded_while_provisioning_then_resumed(san
     assert ctx.state.gcp.provision_status == "done"
     assert sandbox_gcp.compute.requests.count("insert_network") == 2  # the throttled one, then the real one
     assert sandbox_gcp.container.requests.count("create_cluster") == 2
+
+
+async def test_provision_stays_off_without_passed_checks(sandbox_gcp, make_ctx):
+    ctx = connected(sandbox_gcp, make_ctx(), "gcp.provision")
+    ctx.state.gcp.cost_acknowledged_at = "2026-11-23T10:00:00+00:00"  # but the checks never passed
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: pilot.app.screen.STEP == "gcp.provision", "the screen")
+        assert pilot.app.screen.query_one("#start").disabled
+        assert "provision checks" in text_of(pilot, "#job-status")
+    assert sandbox_gcp.compute.requests == []
