@@ -20,7 +20,7 @@ class AzureCostScreen(WizardScreen):
     STEP = "azure.cost"
 
     def compose_body(self) -> ComposeResult:
-        state, az = self.ctx.state, self.ctx.state.azure
+        az = self.ctx.state.azure
         tier = az.tier or "Free"
         yield Static(f"Tier and cost in {az.region}", classes="title")
         yield Label("AKS tier (you can change it later, on the running cluster)", classes="field-label")

@@ -36,6 +36,9 @@ def test_a_good_key_parses_from_a_path_and_from_paste(tmp_path, good_key):
     pasted = read_key("", json.dumps(good_key))
     assert pasted.key_id == good_key["private_key_id"] and pasted.path is None
     assert good_key["private_key"] not in repr(pasted)
+    from wizard.gcp.session import GcpApi
+
+    assert "PRIVATE KEY" not in repr(GcpApi.for_key(good_key))  # reprs land in tracebacks and test reports
 
 
 def test_each_wrong_file_gets_its_own_message(tmp_path, good_key):

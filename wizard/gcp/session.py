@@ -50,10 +50,11 @@ def _seconds(value: str | None) -> float | None:
 @dataclass
 class GcpApi:
     """REST calls as the key's service account: ``api.get("compute", "/compute/v1/projects/p/regions")``."""
-    key_info: dict[str, Any]
+    key_info: dict[str, Any] = field(repr=False)  # holds the private key: never in a repr or traceback
     endpoints: Endpoints = field(default_factory=current_endpoints)
     sleep: Callable[[float], None] = time.sleep
-    _session: Any = None
+    _session: Any = field(default=None, repr=False)
+    _auth_request: Any = field(default=None, repr=False)  # google-auth's transport for the token refresh (its own session)
 
     @classmethod
     def for_key(cls, key_info: dict[str, Any], **kwargs: Any) -> GcpApi:
@@ -76,7 +77,8 @@ class GcpApi:
 
             credentials = service_account.Credentials.from_service_account_info(self.key_info, scopes=list(SCOPES))
             token_session = requests.Session()
-            session = AuthorizedSession(credentials, auth_request=Request(session=token_session))
+            self._auth_request = Request(session=token_session)
+            session = AuthorizedSession(credentials, auth_request=self._auth_request)
             for each in (token_session, session):
                 if self.endpoints.ca_path:
                     each.verify = self.endpoints.ca_path
@@ -86,10 +88,7 @@ class GcpApi:
 
     def refresh_token(self) -> None:
         """Exchange the key for a token now (the key check: raises RefreshError if Google refuses it)."""
-        from google.auth.transport.requests import Request
-
-        session = self.session
-        session.credentials.refresh(Request(session=session._auth_request.session))
+        self.session.credentials.refresh(self._auth_request)
 
     def url(self, service: str, path: str) -> str:
         return self.endpoints.base(service) + path
