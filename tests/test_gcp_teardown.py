@@ -170,3 +170,17 @@ def test_a_network_the_wizard_did_not_make_is_never_deleted(gcp, gcp_api):
     assert "not made by the wizard" in seen["network"][1] and "not made by the wizard" in seen["subnetwork"][1]
     assert gcp_api.find("compute", run.compute_path(f"global/networks/{plan.network}")) is not None
     assert gcp_api.find("compute", run.compute_path("global/firewalls/team-ssh")) is not None
+
+
+def test_a_cluster_without_the_label_is_kept(gcp, gcp_api):
+    run = provisioned(gcp, gcp_api)
+    plan = run.plan
+    # Someone's own cluster of the same name (the double lets us strip the label in place).
+    with gcp.world.lock:
+        gcp.container.clusters[(plan.region, plan.cluster)]["resourceLabels"] = {}
+    seen: dict[str, tuple[str, str]] = {}
+    # Its nodes still use the subnetwork, so the teardown stops there, in Google's words.
+    with pytest.raises(CloudError, match="already being used"):
+        teardown(run, lambda state: seen.__setitem__(state.key, (state.status, state.detail)))
+    assert seen["cluster"][0] == "kept" and "not made by the wizard" in seen["cluster"][1]
+    assert gcp_api.find("container", run.location_path(REGION, f"clusters/{plan.cluster}")) is not None

@@ -83,6 +83,8 @@ def cluster(run: GcpRun) -> tuple[str, str]:
                         {"RUNNING", "DEGRADED", "ERROR", "STOPPING", GONE}, set())
     if found is None:
         return "absent", plan.cluster
+    if not _labelled(plan, found.get("resourceLabels")):
+        return "kept", plan.cluster + _NOT_OURS.replace("marker", "label")
     if found.get("status") != "STOPPING":
         try:
             op = run.api.delete("container", path)
