@@ -1,9 +1,6 @@
 """Cost review: an itemised monthly estimate, acknowledged before anything is created."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Static
@@ -11,12 +8,14 @@ from textual.widgets import Button, Checkbox, Static
 from wizard.aws.cost import estimate
 from wizard.aws.plan import plan_for
 
-from .base import WizardScreen
+from .cost_screen import CostScreen
 from .widgets.cost_table import cost_table
 
 
-class AwsCostScreen(WizardScreen):
+class AwsCostScreen(CostScreen):
     STEP = "aws.cost"
+    SECTION = "aws"
+    NEXT_STEP = "aws.provision"
 
     def compose_body(self) -> ComposeResult:
         state = self.ctx.state
@@ -36,20 +35,3 @@ class AwsCostScreen(WizardScreen):
         with Horizontal(classes="buttons"):
             yield Button("Continue", id="continue", variant="primary",
                          disabled=not state.aws.cost_acknowledged_at)
-
-    def on_mount(self) -> None:
-        self.query_one("#acknowledge").focus()
-
-    @on(Checkbox.Changed, "#acknowledge")
-    def _acknowledged(self, event: Checkbox.Changed) -> None:
-        aws = self.ctx.state.aws
-        aws.cost_acknowledged_at = datetime.now(timezone.utc).isoformat(timespec="seconds") if event.value else ""
-        aws.cost_monthly = f"{self._cost.total:.2f}" if event.value else ""
-        self.wizard.save_progress()
-        self.query_one("#continue", Button).disabled = not event.value
-        if event.value:
-            self.query_one("#continue", Button).focus()
-
-    @on(Button.Pressed, "#continue")
-    def _continue(self) -> None:
-        self.wizard.goto("aws.provision")

@@ -2,8 +2,6 @@
 monthly estimate, acknowledged before anything is created."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -12,12 +10,15 @@ from textual.widgets import Button, Checkbox, Label, RadioButton, RadioSet, Stat
 from wizard.azure.cost import TIER_ADVICE, estimate
 from wizard.azure.plan import TIERS, plan_for
 
-from .base import WizardScreen
+from .cost_screen import CostScreen
 from .widgets.cost_table import cost_table
 
 
-class AzureCostScreen(WizardScreen):
+class AzureCostScreen(CostScreen):
     STEP = "azure.cost"
+    SECTION = "azure"
+    NEXT_STEP = "azure.provision"
+    FIRST_FOCUS = "#tier"
 
     def compose_body(self) -> ComposeResult:
         az = self.ctx.state.azure
@@ -38,7 +39,6 @@ class AzureCostScreen(WizardScreen):
 
     def on_mount(self) -> None:
         self._show(self.ctx.state.azure.tier or "Free")
-        self.query_one("#tier").focus()
 
     def _show(self, tier: str) -> None:
         az = self.ctx.state.azure
@@ -63,17 +63,6 @@ class AzureCostScreen(WizardScreen):
         self.wizard.save_progress()
         self._show(tier)
 
-    @on(Checkbox.Changed, "#acknowledge")
-    def _acknowledged(self, event: Checkbox.Changed) -> None:
+    def acknowledging(self) -> None:
         az = self.ctx.state.azure
         az.tier = az.tier or "Free"
-        az.cost_acknowledged_at = datetime.now(timezone.utc).isoformat(timespec="seconds") if event.value else ""
-        az.cost_monthly = f"{self._cost.total:.2f}" if event.value else ""
-        self.wizard.save_progress()
-        self.query_one("#continue", Button).disabled = not event.value
-        if event.value:
-            self.query_one("#continue", Button).focus()
-
-    @on(Button.Pressed, "#continue")
-    def _continue(self) -> None:
-        self.wizard.goto("azure.provision")

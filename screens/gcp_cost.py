@@ -2,22 +2,21 @@
 created."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Button, Checkbox, Static
 
 from wizard.gcp.cost import estimate
 
-from .base import WizardScreen
+from .cost_screen import CostScreen
 from .gcp_plan import current_plan
 from .widgets.cost_table import cost_table
 
 
-class GcpCostScreen(WizardScreen):
+class GcpCostScreen(CostScreen):
     STEP = "gcp.cost"
+    SECTION = "gcp"
+    NEXT_STEP = "gcp.provision"
 
     def compose_body(self) -> ComposeResult:
         gcp = self.ctx.state.gcp
@@ -33,20 +32,3 @@ class GcpCostScreen(WizardScreen):
                        value=bool(gcp.cost_acknowledged_at), id="acknowledge")
         with Horizontal(classes="buttons"):
             yield Button("Continue", id="continue", variant="primary", disabled=not gcp.cost_acknowledged_at)
-
-    def on_mount(self) -> None:
-        self.query_one("#acknowledge").focus()
-
-    @on(Checkbox.Changed, "#acknowledge")
-    def _acknowledged(self, event: Checkbox.Changed) -> None:
-        gcp = self.ctx.state.gcp
-        gcp.cost_acknowledged_at = datetime.now(timezone.utc).isoformat(timespec="seconds") if event.value else ""
-        gcp.cost_monthly = f"{self._cost.total:.2f}" if event.value else ""
-        self.wizard.save_progress()
-        self.query_one("#continue", Button).disabled = not event.value
-        if event.value:
-            self.query_one("#continue", Button).focus()
-
-    @on(Button.Pressed, "#continue")
-    def _continue(self) -> None:
-        self.wizard.goto("gcp.provision")

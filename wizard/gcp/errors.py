@@ -6,15 +6,6 @@ from __future__ import annotations
 from ..errors import CloudError, WizardError, translating
 from .session import GcpHttpError
 
-API_TITLES = {
-    "compute.googleapis.com": "Compute Engine API",
-    "container.googleapis.com": "Kubernetes Engine API",
-    "cloudresourcemanager.googleapis.com": "Cloud Resource Manager API",
-    "containerregistry.googleapis.com": "Container Registry API",
-    "artifactregistry.googleapis.com": "Artifact Registry API",
-    "serviceusage.googleapis.com": "Service Usage API",
-}
-
 
 def key_refused(description: str) -> CloudError:
     """Google's token endpoint refused the key (RefreshError's text, "invalid_grant: ...")."""
@@ -57,8 +48,10 @@ def translate(exc: Exception, doing: str) -> WizardError:
 def _http(exc: GcpHttpError, doing: str) -> CloudError:
     code = exc.reason or exc.code
     if exc.reason == "SERVICE_DISABLED":
+        from .apis import PORTER_APIS  # here: apis.py imports this module
+
         service = exc.metadata.get("service", "")
-        title = API_TITLES.get(service, service or "An API")
+        title = {**PORTER_APIS, "serviceusage.googleapis.com": "Service Usage API"}.get(service, service or "An API")
         return CloudError(f"The {title} is not enabled",
                           f"Google would not {doing}: the {title} is off on this project.",
                           "Go back to the APIs step (it enables the five the platform needs), or enable it "
