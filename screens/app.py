@@ -41,7 +41,7 @@ class WizardApp(App):
         if self.ctx.prepare_cloud and cloud in ("aws", "azure", "gcp"):
             self.ctx.prepare_cloud(cloud)
         try:
-            screen = screen_class(step)()
+            screen = self._screen_for(step)
         except KeyError:
             # A state file from a newer wizard can name a step this one lacks: start at the top.
             step, screen = "welcome", screen_class("welcome")()
@@ -53,6 +53,15 @@ class WizardApp(App):
         else:
             self._started = True
             self.push_screen(screen)
+
+    def _screen_for(self, step: str):
+        if step.endswith(".provision") and self.ctx.state.porter_builds:
+            # Porter has the project and the credentials: it builds the cluster, and the wizard
+            # never builds a second one behind its back.
+            from .porter_provision import PorterProvisionScreen
+
+            return PorterProvisionScreen()
+        return screen_class(step)()
 
     def back(self) -> None:
         previous = previous_step(self.ctx.state.step)

@@ -1,13 +1,20 @@
 """Grant permissions: the PorterRole stack that creates the role the platform assumes.
 
-Finds what the account already has first, and offers only what makes sense for it: create (here or
-in the console) when there is nothing, reuse or update-after-confirmation when there is a stack,
+The ExternalId comes first. When the user works with Porter's dashboard ("manual" mode), it is
+Porter's: the screen asks for the dashboard's link (or the ExternalId alone) and creates exactly
+the stack that link describes. Otherwise the wizard makes it, in the dashboard's shape (a uuid4).
+
+Then it finds what the account already has, and offers only what makes sense for it: create (here
+or in the console) when there is nothing, reuse or update-after-confirmation when there is a stack,
 delete-and-retry (after confirmation) when a previous attempt failed.
 """
 from __future__ import annotations
 
+import os
+
 from datetime import datetime, timezone
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -15,19 +22,27 @@ from textual.widgets import Button, Input, Static
 
 from wizard.aws import role_stack as rs
 from wizard.aws.connection import user_session
+from wizard.aws.console import console_host
+from wizard.aws.porter_link import PorterLink
 from wizard.browser import can_open_browser, open_page
 from wizard.errors import WizardError
 from wizard.logs import log
 
 from .base import WizardScreen
+
+# Set by the sandbox: the link its stand-in for Porter's dashboard shows (by-hand path).
+SANDBOX_PORTER_LINK_ENV = "PORTER_SANDBOX_DASHBOARD_LINK"
 from .worker_tools import cancelled as _cancelled
 from .worker_tools import interruptible_sleep as _sleep
 from .messages import StackLooked, StackProgress, StackSettled, StepFailed
 from .widgets.confirm_modal import ConfirmModal
 from .widgets.error_panel import ErrorPanel
+from .widgets.porter_link_ask import PorterLinkAsk
 from .widgets.progress_log import ProgressLog
 
 ACTIONS = ("create", "console", "reuse", "update", "delete-retry", "retry", "continue")
+STANDALONE = ("No Porter project yet: the wizard made this ExternalId; give Porter the role ARN and "
+              "this ExternalId when you create the project.")
 
 
 class AwsGrantScreen(WizardScreen):
@@ -36,20 +51,30 @@ class AwsGrantScreen(WizardScreen):
     def __init__(self) -> None:
         super().__init__()
         self._found: StackLooked | None = None
+        #: The link pasted from Porter's dashboard (manual mode): its template and parameters.
+        self._link: PorterLink | None = None
+
+    @property
+    def _manual(self) -> bool:
+        return self.ctx.state.porter_mode == "manual"
 
     def compose_body(self) -> ComposeResult:
         aws = self.ctx.state.aws
-        if not aws.external_id:
+        if not aws.external_id and not self._manual:
             aws.external_id = rs.new_external_id()
             self.wizard.save_progress()
         yield Static("Grant Porter access to your account", classes="title")
         yield Static(
             "Porter manages your cluster by assuming an IAM role in your account; no access keys "
             f"leave it. The CloudFormation stack {aws.stack_name} creates that role. It trusts "
-            f"Porter's AWS identity ({rs.PLATFORM_PRINCIPAL}) only when it presents this project's "
-            "ExternalId, and, so that this wizard can verify it from your machine, your own "
-            "account's identities that present it too.", classes="lead")
-        yield Static(self._facts(), id="facts", classes="facts")
+            f"Porter's AWS identity ({rs.PLATFORM_PRINCIPAL}) alone, and only when it presents "
+            "this project's ExternalId.", classes="lead")
+        if self._manual:
+            suggested = os.environ.get(SANDBOX_PORTER_LINK_ENV, "") if self.ctx.sandbox else ""
+            yield PorterLinkAsk(aws.external_id, suggested=suggested, id="porter-ask")
+        elif self.ctx.state.porter_mode == "standalone":
+            yield Static(STANDALONE, id="standalone-note", classes="lead")
+        yield Static(Text(self._facts()), id="facts", classes="facts")
         yield Static("Looking for an existing stack…", id="status")
         with Horizontal(id="actions", classes="buttons"):
             yield Button("Create the stack now", id="create", variant="primary")
@@ -74,19 +99,54 @@ class AwsGrantScreen(WizardScreen):
 
     def _facts(self) -> str:
         aws = self.ctx.state.aws
-        return (f"Account     {aws.account_id}\nRegion      {aws.home_region}\n"
-                f"Stack       {aws.stack_name}\nExternalId  {aws.external_id}")
+        facts = (f"Account     {aws.account_id}\nRegion      {aws.home_region}\n"
+                 f"Stack       {aws.stack_name}\nExternalId  {aws.external_id}")
+        if self._link:
+            where = ("Porter's" if self._link.porters_template
+                     else "NOT Porter's usual address: go on only if you trust the link's source")
+            facts += f"\nTemplate    {self._link.template_url} ({where})"
+        return facts
+
+    def _say(self, text: str) -> None:
+        # Stack reasons and pasted values are the cloud's and the user's words: never markup.
+        self.query_one("#status", Static).update(Text(text))
 
     def on_mount(self) -> None:
         self.query_one("#console-panel").display = False
         self._offer()
+        if self._manual:
+            self.query_one("#facts").display = False
+            self._say("Paste what Porter's dashboard gave you first.")
+            self.query_one(PorterLinkAsk).focus_field()
+            return
+        self._look()
+
+    def on_porter_link_ask_accepted(self, message: PorterLinkAsk.Accepted) -> None:
+        aws = self.ctx.state.aws
+        self._link = message.link
+        aws.external_id = message.external_id
+        if message.link:
+            aws.stack_name = message.link.stack_name
+            aws.home_region = message.link.region or aws.home_region  # where its stack will be
+        self.wizard.save_progress()
+        self.query_one("#porter-ask").display = False
+        facts = self.query_one("#facts", Static)
+        facts.update(Text(self._facts()))
+        facts.display = True
+        self._say("Looking for an existing stack…")
         self._look()
 
     def _offer(self, *actions: str) -> None:
         for name in ACTIONS:
             self.query_one(f"#{name}", Button).display = name in actions
         if actions:
-            self.query_one(f"#{actions[0]}", Button).focus()
+            self._focus(f"#{actions[0]}")
+
+    def _focus(self, selector: str) -> None:
+        button = self.query_one(selector, Button)
+        button.focus()
+        # Shown just now, its place is known only after the next layout; at 80x24 it may be below.
+        self.call_after_refresh(button.scroll_visible, animate=False)
 
     def _stack(self) -> rs.RoleStack:
         aws = self.ctx.state.aws
@@ -109,38 +169,42 @@ class AwsGrantScreen(WizardScreen):
 
     def on_stack_looked(self, message: StackLooked) -> None:
         self._found = message
-        info, aws, status = message.info, self.ctx.state.aws, self.query_one("#status", Static)
+        info, aws = message.info, self.ctx.state.aws
         if info is None:
-            status.update(f"There is no {aws.stack_name} stack in {aws.home_region} yet. Create it "
-                          "from here with your credentials, or in the AWS console.")
+            self._say(f"There is no {aws.stack_name} stack in {aws.home_region} yet. Create it "
+                      "from here with your credentials, or in the AWS console.")
             self._offer("create", "console")
         elif info.in_progress:
-            status.update(f"{aws.stack_name} is changing ({info.status}); watching it.")
+            self._say(f"{aws.stack_name} is changing ({info.status}); watching it.")
             self._offer()
             self._watch(wait_for_stack=False)
         elif info.dead:
-            status.update(f"{aws.stack_name} is left from a failed attempt ({info.status}).\n"
-                          f"Cause: {message.failure or info.reason or 'not recorded'}")
+            self._say(f"{aws.stack_name} is left from a failed attempt ({info.status}).\n"
+                      f"Cause: {message.failure or info.reason or 'not recorded'}")
             self._offer("delete-retry")
         else:
-            theirs = info.parameters.get("ExternalId", "")
-            differences = []
+            theirs, differences = info.external_id, []
             if theirs != aws.external_id:
-                differences.append(f"its ExternalId ({theirs or 'none'}) is not this project's")
+                whose = "the one Porter gave" if self._manual else "this project's"
+                differences.append(f"its ExternalId ({theirs or 'none'}) is not {whose}")
             if not message.template_matches:
                 differences.append("its template differs from the one this wizard ships")
+            # With Porter's dashboard, Porter holds its own ExternalId: adopting the stack's would
+            # leave Porter unable to assume the role.
+            reusable = info.role_arn and not (self._manual and theirs != aws.external_id)
             if not differences:
-                status.update(f"{aws.stack_name} already exists and matches; it will be reused.")
+                self._say(f"{aws.stack_name} already exists and matches; it will be reused.")
                 self._offer("reuse")
             else:
-                status.update(f"{aws.stack_name} already exists, but " + " and ".join(differences)
-                              + ". Reuse it as it is, or update it (after you confirm).")
-                self._offer(*(("reuse", "update") if info.role_arn else ("update",)))
+                self._say(f"{aws.stack_name} already exists, but " + " and ".join(differences)
+                          + (". Reuse it as it is, or update it (after you confirm)." if reusable
+                             else ". Update it (after you confirm)."))
+                self._offer(*(("reuse", "update") if reusable else ("update",)))
 
     def on_step_failed(self, message: StepFailed) -> None:
         self.query_one(ProgressLog).stop("Stopped.")
         self.query_one(ErrorPanel).show_error(message.error)
-        self.query_one("#status", Static).update("Something went wrong; see below.")
+        self._say("Something went wrong; see below.")
         self._offer("retry")
 
     # -- the actions --------------------------------------------------------------------------
@@ -148,7 +212,7 @@ class AwsGrantScreen(WizardScreen):
     @on(Button.Pressed, "#retry")
     def _retry(self) -> None:
         self.query_one(ErrorPanel).show_error(None)
-        self.query_one("#status", Static).update("Looking for an existing stack…")
+        self._say("Looking for an existing stack…")
         self._offer()
         self._look()
 
@@ -163,8 +227,8 @@ class AwsGrantScreen(WizardScreen):
         info = self._found.info if self._found else None
         if info is None:
             return
-        # Reusing means taking the stack's ExternalId, so AssumeRole presents what the role expects.
-        theirs = info.parameters.get("ExternalId", "")
+        # Reusing means taking the stack's ExternalId: the one its role's trust policy requires.
+        theirs = info.external_id
         if theirs:
             self.ctx.state.aws.external_id = theirs
         self._settled(info)
@@ -194,7 +258,7 @@ class AwsGrantScreen(WizardScreen):
             if yes:
                 self._change(action)
             else:
-                self.query_one("#status", Static).update("Nothing was changed.")
+                self._say("Nothing was changed.")
 
         self.app.push_screen(ConfirmModal(title, body, label), decided)
 
@@ -202,7 +266,7 @@ class AwsGrantScreen(WizardScreen):
         self._offer()
         self.query_one(ErrorPanel).show_error(None)
         verb = {"create": "Creating", "update": "Updating", "delete-retry": "Deleting"}[action]
-        self.query_one("#status", Static).update(f"{verb} {self.ctx.state.aws.stack_name}…")
+        self._say(f"{verb} {self.ctx.state.aws.stack_name}…")
         self.query_one(ProgressLog).start(f"{verb} the stack")
         self._run(action)
 
@@ -217,9 +281,9 @@ class AwsGrantScreen(WizardScreen):
                     return
                 action = "create"
             if action == "create":
-                stack.create(external_id)
+                stack.create(external_id, self._link)
             else:
-                stack.update(external_id)
+                stack.update(external_id, self._link)
         except WizardError as err:
             self.post_message(StepFailed(err))
             return
@@ -258,7 +322,7 @@ class AwsGrantScreen(WizardScreen):
         info, progress = message.info, self.query_one(ProgressLog)
         if info is None:
             progress.stop("Stopped watching.")
-            self.query_one("#status", Static).update(
+            self._say(
                 "Stopped watching. Anything already started keeps going in AWS; come back to this "
                 "step (or relaunch) to pick it up.")
             self._offer("retry")
@@ -267,16 +331,16 @@ class AwsGrantScreen(WizardScreen):
             progress.stop(f"{info.status}.")
             if message.failure:  # UPDATE_ROLLBACK_COMPLETE: the old role is still there
                 self.notify(f"The update was rolled back: {message.failure}", severity="warning",
-                            title="Update did not apply", timeout=12)
+                            title="Update did not apply", timeout=12, markup=False)
             self._record(info)
             self.query_one("#console-panel").display = False
-            self.query_one("#status", Static).update(
+            self._say(
                 f"✓ {self.ctx.state.aws.stack_name} is ready ({info.status}). Role: {info.role_arn}")
             self._offer("continue")
             return
         progress.stop(f"{info.status}.")
-        self.query_one("#status", Static).update(
-            f"The stack ended in {info.status}.\nCause: {message.failure or info.reason or 'not recorded'}")
+        self._say(f"The stack ended in {info.status}.\n"
+                  f"Cause: {message.failure or info.reason or 'not recorded'}")
         self._found = StackLooked(info, False, message.failure)
         self._offer("delete-retry" if info.dead else "retry")
 
@@ -286,10 +350,7 @@ class AwsGrantScreen(WizardScreen):
         changed = info.last_changed or datetime.now(timezone.utc)
         aws.stack_changed_at = changed.isoformat()
         self.wizard.save_progress()
-        self._forget_link()
-
-    def _forget_link(self) -> None:
-        self.wizard.exit_notes.pop("quick-create", None)
+        self.wizard.exit_notes.pop("quick-create", None)  # the link is done with
 
     def _settled(self, info: rs.StackInfo) -> None:
         self._record(info)
@@ -306,8 +367,10 @@ class AwsGrantScreen(WizardScreen):
         aws = self.ctx.state.aws
         aws.grant_path = "console"
         self.wizard.save_progress()
-        partition = aws.partition
-        url = rs.quick_create_url(aws.home_region, partition, aws.external_id)
+        if self._link:  # Porter's own link, with the region the wizard watches
+            url = self._link.console_url(aws.home_region, console_host(aws.partition))
+        else:
+            url = rs.quick_create_url(aws.home_region, aws.partition, aws.external_id)
         self.query_one("#link", Input).value = url
         log.info("quick-create link: %s", url)
         self.wizard.exit_notes["quick-create"] = (
@@ -315,8 +378,8 @@ class AwsGrantScreen(WizardScreen):
         self.query_one("#console-panel").display = True
         self.query_one("#open", Button).display = can_open_browser()
         self._offer()
-        self.query_one("#copy", Button).focus()
-        self.query_one("#status", Static).update(f"Waiting for {aws.stack_name} to appear…")
+        self._focus("#copy")
+        self._say(f"Waiting for {aws.stack_name} to appear…")
         self.query_one(ProgressLog).start("Waiting for the stack")
         self._watch(wait_for_stack=True)
 

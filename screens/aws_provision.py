@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
-from wizard.aws.connection import role_session
+from wizard.aws.connection import work_session
 from wizard.aws.plan import plan_for
 from wizard.aws.provision import Run, provision, steps
 
@@ -41,11 +41,11 @@ class AwsProvisionScreen(WizardScreen):
         plan = plan_for(state.project, aws.region)
         yield Static(f"Provision {plan.name} in {plan.region}", classes="title")
         yield Static(
-            f"Creates, as the Porter role in account {aws.account_id}: a VPC ({plan.vpc_cidr}) with "
-            f"public and private subnets in {plan.zones} zones, internet and NAT gateways, a Network "
-            f"Load Balancer, and EKS {plan.kubernetes_version} with {plan.nodes_desired} × "
-            f"{plan.node_type} nodes (up to {plan.nodes_max}). Everything is tagged "
-            f"porter.run/cluster={plan.name}. This takes up to 30 minutes.", classes="lead")
+            f"Creates, with your own credentials, in account {aws.account_id}: a VPC "
+            f"({plan.vpc_cidr}) with public and private subnets in {plan.zones} zones, internet and "
+            f"NAT gateways, a Network Load Balancer, and EKS {plan.kubernetes_version} with "
+            f"{plan.nodes_desired} × {plan.node_type} nodes (up to {plan.nodes_max}). Everything "
+            f"is tagged porter.run/cluster={plan.name}. This takes up to 30 minutes.", classes="lead")
         yield StepList([(key, label) for key, label, _ in steps()], id="steps")
         yield Static(self._intro(), id="provision-status")
         yield ErrorPanel(id="error")
@@ -87,7 +87,7 @@ class AwsProvisionScreen(WizardScreen):
         state = self.ctx.state
 
         def job() -> dict[str, str]:
-            run = Run(role_session(state.aws, self.ctx.secrets), plan_for(state.project, state.aws.region),
+            run = Run(work_session(state.aws, self.ctx.secrets), plan_for(state.project, state.aws.region),
                       cancelled=cancelled, sleep=interruptible_sleep, poll_seconds=self.POLL_SECONDS)
             return provision(run, lambda step: self.post_message(StepChanged(step)))
         run_and_report(self, job)

@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Static
 
 from wizard.aws import quotas as q
-from wizard.aws.connection import role_session
+from wizard.aws.connection import work_session
 from wizard.aws.plan import plan_for
 from wizard.errors import WizardError
 
@@ -66,14 +66,14 @@ class AwsQuotasScreen(WizardScreen):
         return self.query_one(f"#quota-{key}", QuotaRow)
 
     def _session(self):
-        return role_session(self.ctx.state.aws, self.ctx.secrets)
+        return work_session(self.ctx.state.aws, self.ctx.secrets)
 
     @work(thread=True, exclusive=True, group="quota-checks")
     def _check(self) -> None:
         try:
             checks = q.check_all(self._session(), self._plan,
                                  on_result=lambda check: self.post_message(QuotaChecked(check)))
-        except WizardError as err:  # the role session itself could not be had
+        except WizardError as err:  # no session could be had (credentials, network)
             checks = [q.QuotaCheck(need, error=err) for need in q.needs(self._plan)]
             for check in checks:
                 self.post_message(QuotaChecked(check))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from textual.widgets.option_list import Option
 
 from wizard.aws import regions as aws_regions
-from wizard.aws.connection import role_session
+from wizard.aws.connection import work_session
 
 from .region_screen import RegionScreen
 
@@ -19,7 +19,7 @@ class AwsRegionScreen(RegionScreen):
 
     def fetch_regions(self) -> list[aws_regions.Region]:
         aws = self.ctx.state.aws
-        return aws_regions.list_regions(role_session(aws, self.ctx.secrets, aws.home_region))
+        return aws_regions.list_regions(work_session(aws, self.ctx.secrets, aws.home_region))
 
     def loaded_text(self, regions: list[aws_regions.Region]) -> str:
         usable = sum(r.usable for r in regions)

@@ -8,7 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
 from wizard.aws import role_stack as rs
-from wizard.aws.connection import role_session, user_session
+from wizard.aws.connection import user_session, work_session
 from wizard.aws.plan import TAG_KEY, plan_for
 from wizard.aws.provision import Run
 from wizard.aws.sweep import sweep
@@ -90,7 +90,7 @@ class AwsTeardownScreen(WizardScreen):
 
     def _run_obj(self) -> Run:
         state = self.ctx.state
-        return Run(role_session(state.aws, self.ctx.secrets), plan_for(state.project, state.aws.region),
+        return Run(work_session(state.aws, self.ctx.secrets), plan_for(state.project, state.aws.region),
                    cancelled=cancelled, sleep=interruptible_sleep, poll_seconds=self.POLL_SECONDS)
 
     # -- the cluster --------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from .worker_tools import cancelled, interruptible_sleep
 
 class AzureAccessScreen(JobScreen):
     STEP = "azure.access"
-    NEXT_STEP = "azure.region"
+    NEXT_STEP = "azure.handoff"
     START_LABEL = "Set up"
     STOP_TITLE = "Stop the setup?"
     STOP_BODY = ("The wizard stops after the current step. What was made stays; Resume finds it "

@@ -37,22 +37,47 @@ def _parser() -> argparse.ArgumentParser:
                         help="don't ask before replacing or deleting what exists (for scripts)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     status = commands.add_parser(
-        "status", help="list stored credentials and the days until each expires; exits 1 when "
-                       "one is expired or expires within 30 days (for cron)")
+        "status", help="list stored credentials, the days until each expires and whether Porter "
+                       "has the current one; exits 1 when one is expired, expires within 30 days "
+                       "or is missing from Porter (for cron)")
     status.add_argument("--sandbox", action="store_true", help="the sandbox's progress instead")
+    handoff = commands.add_parser(
+        "handoff", help="show what Porter needs from a cloud's setup (account, role, IDs; the "
+                        "secret masked unless --reveal), to give it to Porter's dashboard")
+    handoff.add_argument("cloud", choices=["aws", "azure", "gcp"], help="which cloud's setup")
+    handoff.add_argument("--reveal", action="store_true",
+                         help="also print the secret (only to a terminal, never into a pipe or file)")
+    handoff.add_argument("--done", action="store_true",
+                         help="record that Porter now has the current credential (after you gave it)")
+    handoff.add_argument("--sandbox", action="store_true", dest="handoff_sandbox",
+                         help="the sandbox's progress instead")
     rotate = commands.add_parser(
         "rotate", help="replace a cloud credential before it expires: add a new one, check it "
-                       "works, keep it in the keyring, then remove the old one")
+                       "works, keep it in the keyring, give it to Porter, then remove the old one",
+        description="Replace Azure's client secret before it expires: add a new one, check it "
+                    "works, keep it in the keyring, give it to Porter (through Porter's API when "
+                    "Porter CLI is logged in to the project you chose in the wizard), and only then "
+                    "remove the old one, which Porter holds until it has the new one.",
+        epilog="Exit status: 0 rotated (or finished); 1 not rotated, or --finish refused (the old "
+               "secret still works); 2 --sandbox; 3 the new secret is in use but Porter does not "
+               "have it yet: both secrets stay valid, and the output says until when and how to "
+               "give Porter the new one; then run it again with --finish.")
     rotate.add_argument("cloud", choices=["azure"], help="whose credential (Azure's client secret)")
     # Its own dest: a subcommand's default would otherwise hide `porter-wizard --sandbox rotate`.
     rotate.add_argument("--sandbox", action="store_true", dest="rotate_sandbox",
                         help="explains how to rotate in the sandbox (exits 2)")
+    rotate.add_argument("--finish", action="store_true",
+                        help="after a rotation that exited 3: once Porter has the new secret, "
+                             "remove the old one (asks first)")
+    rotate.add_argument("--yes", action="store_true",
+                        help="with --finish: Porter has the new secret, don't ask (for scripts)")
     return parser
 
 
 def _status(sandbox: bool) -> int:
-    """Print each credential's expiry; 0 when all are fine, 1 when one needs rotating, 2 when
-    the saved progress cannot be read."""
+    """Print each credential's expiry and whether Porter holds the current one; 0 when all are
+    fine, 1 when one needs rotating or Porter lacks the current one, 2 when the saved progress
+    cannot be read."""
     from wizard.reminders import WARN_DAYS, credential_statuses
 
     store = StateStore(state_file(sandbox=sandbox))
@@ -61,19 +86,27 @@ def _status(sandbox: bool) -> int:
     except StateFileError as err:
         print(f"{err.title}: {err.what}", file=sys.stderr)
         return 2
+    from wizard.handoff import porter_statuses
+
     statuses = credential_statuses(state)
-    if not statuses:
+    porter = porter_statuses(state)
+    if not statuses and not porter:
         print("No stored credentials.")
         return 0
     for status in statuses:
         mark = "!!" if status.due else "ok"
         print(f"{mark}  {status.name:<28} {status.describe()}")
+    for line in porter:
+        print(f"{'ok' if line.ok else '!!'}  {'porter/' + line.cloud:<28} {line.text}")
     due = [s for s in statuses if s.due]
     if due:
         print(f"{len(due)} credential(s) expired or expiring within {WARN_DAYS} days: "
               "rotate them (Azure: porter-wizard rotate azure).", file=sys.stderr)
-        return 1
-    return 0
+    behind = [line for line in porter if not line.ok]
+    if behind:
+        print("Porter is missing a current credential: it may lose access to your cluster.",
+              file=sys.stderr)
+    return 1 if due or behind else 0
 
 
 def _confirm_reset(store: StateStore, force: bool) -> bool:
@@ -94,10 +127,16 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "status":
         return _status(args.sandbox)
+    if args.command == "handoff":
+        from .handoff_cli import handoff_command
+
+        return handoff_command(args.cloud, reveal=args.reveal, done=args.done,
+                               sandbox=args.sandbox or args.handoff_sandbox)
     if args.command == "rotate":
         from .rotate_cli import rotate_command
 
-        return rotate_command(args.cloud, sandbox=args.sandbox or args.rotate_sandbox)
+        return rotate_command(args.cloud, sandbox=args.sandbox or args.rotate_sandbox,
+                              finish=args.finish, yes=args.yes)
     store = StateStore(state_file(sandbox=args.sandbox))
     if args.reset:
         if not _confirm_reset(store, args.force):

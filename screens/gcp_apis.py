@@ -111,4 +111,4 @@ class GcpApisScreen(WizardScreen):
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
-        self.wizard.goto("gcp.region")
+        self.wizard.goto("gcp.handoff")

@@ -135,28 +135,9 @@ class GcpKeyScreen(WizardScreen):
         except WizardError as err:
             self.on_step_failed(StepFailed(err))
             return
+        # Porter's dashboard takes the key as that file: the hand-off offers to delete it once
+        # Porter has the key, not before.
+        gcp.key_file = str(key.path) if key.path is not None else ""
         self.wizard.save_progress()
         self.query_one("#key-paste", TextArea).text = ""  # the key is in the keyring now, not on screen
-        self.query_one("#key-status", Static).update(
-            f"✓ Google accepted the key of {key.client_email} (project {key.project_id}); it is in your keyring.")
-        if key.path is None:
-            self.wizard.goto("gcp.apis")
-            return
-        self.app.push_screen(ConfirmModal(
-            "Delete the downloaded key file?",
-            f"The key is safely in your keyring now. A key file left in {key.path.parent} is the usual way "
-            f"keys leak (backups, sync folders, a shared laptop). Delete {key.path.name}?",
-            "Delete the file", dangerous=False, cancel_label="Keep it"), lambda yes: self._after_offer(key, bool(yes)))
-
-    def _after_offer(self, key: ServiceAccountKey, delete: bool) -> None:
-        from wizard.gcp.connection import delete_key_file
-
-        if delete and key.path is not None:
-            try:
-                delete_key_file(key.path)
-            except WizardError as err:
-                self.wizard.exit_notes["gcp-key-file"] = f"{err.what} {err.next_step}"
-        elif key.path is not None:
-            self.wizard.exit_notes["gcp-key-file"] = (f"The key file {key.path} is still on disk; the wizard "
-                                                      "no longer needs it (the key is in your keyring).")
         self.wizard.goto("gcp.apis")

@@ -108,3 +108,37 @@ class RunStopped(Message):
 @dataclass
 class SweepDone(Message):
     leftovers: list[Any]
+
+
+@dataclass
+class PorterFound(Message):
+    """Porter CLI's login (or the PORTER_* variables), or None when there is none."""
+    login: Any  # wizard.porter.login.PorterLogin | None
+
+
+@dataclass
+class PorterChecked(Message):
+    """Porter's API accepted the login; the project's name."""
+    name: str
+
+
+@dataclass
+class HandoffProgress(Message):
+    """Porter's own access check after the hand-off, 0-100."""
+    percent: int
+
+
+@dataclass
+class HandoffSent(Message):
+    """Porter's API took the credentials; how far its access check got."""
+    integration_id: str
+    percent: int
+
+
+@dataclass
+class PorterClusterUpdate(Message):
+    """How far Porter has got building the cluster."""
+    ref: str
+    phase: str  # "provisioning" | "ready" | "failed"
+    message: str
+    percent: int

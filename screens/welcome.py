@@ -36,10 +36,10 @@ class WelcomeScreen(WizardScreen):
             "say so, and you can quit at any time: the next launch resumes where you left off.",
             classes="lead")
         reminders = due(self.ctx.state)
-        if reminders:
-            yield Static("Credentials to rotate soon:\n" + "\n".join(f"  • {r.describe()}" for r in reminders),
-                         id="reminders", classes="warning")
-            if self.ctx.state.azure.client_id and any(r.kind == "azure-client-secret" for r in reminders):
+        if reminders or self._rotation_waiting():
+            yield Static(self._reminder_text(), id="reminders", classes="warning")
+            if self.ctx.state.azure.client_id and (self._rotation_waiting() or any(
+                    r.kind == "azure-client-secret" for r in reminders)):
                 yield Button("Rotate the Azure secret…", id="rotate-azure")
         yield Field("Project name", input_id="project", validate=validate_project_name,
                     value=self.ctx.state.project, placeholder="e.g. acme-prod",
@@ -63,13 +63,25 @@ class WelcomeScreen(WizardScreen):
 
         open_rotation(self.wizard, then=self._rotated)
 
+    def _rotation_waiting(self) -> bool:
+        """A rotation made a new secret that Porter has not confirmed: the old one is still on the
+        app, and the rotate screen finishes the hand-off."""
+        return bool(self.ctx.state.azure.old_secret_key_id)
+
+    def _reminder_text(self) -> str:
+        lines = [f"  • {r.describe()}" for r in due(self.ctx.state)]
+        if self._rotation_waiting():
+            lines.append("  • Azure: the new client secret is waiting for Porter (both stay valid "
+                         "until Porter has it)")
+        return "Credentials to rotate soon:\n" + "\n".join(lines)
+
     def _rotated(self) -> None:
         """Back from the rotation: the reminder shows what is due now."""
         left = due(self.ctx.state)
-        self.query_one("#reminders", Static).update(
-            "Credentials to rotate soon:\n" + "\n".join(f"  • {r.describe()}" for r in left))
-        self.query_one("#reminders").display = bool(left)
-        self.query_one("#rotate-azure").display = any(r.kind == "azure-client-secret" for r in left)
+        self.query_one("#reminders", Static).update(self._reminder_text())
+        self.query_one("#reminders").display = bool(left) or self._rotation_waiting()
+        self.query_one("#rotate-azure").display = self._rotation_waiting() or any(
+            r.kind == "azure-client-secret" for r in left)
 
     @on(Input.Changed, "#project")
     def _project_typed(self) -> None:

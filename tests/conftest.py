@@ -13,6 +13,9 @@ from wizard.sandbox.runtime import Sandbox
 from wizard.secret_store import SecretStore
 from wizard.state import StateStore, WizardState
 
+from .porter_fixtures import (  # noqa: F401 - fixtures
+    logged_in, no_login, porter, porter_client, porter_double, porter_log, porter_login)
+
 
 @pytest.fixture(scope="session")
 def sandbox():

@@ -62,3 +62,16 @@ async def wait_for_text(pilot, selector: str, text: str, timeout: float = 20.0) 
             return shown
         await pilot.pause(0.05)
     raise AssertionError(f"{text!r} never appeared in {selector}; it shows {text_of(pilot, selector)!r}")
+
+
+async def choose_porter_mode(pilot, mode: str = "standalone") -> None:
+    """On "Connect to Porter", choose how the credentials reach Porter (by keyboard: Enter)."""
+    for _ in range(50):
+        await settle(pilot)
+        if pilot.app.screen.STEP.endswith(".porter"):
+            break
+        await pilot.pause(0.05)
+    modes = pilot.app.screen.query_one("#modes")
+    modes.highlighted = [option.id for option in modes.options].index(mode)
+    await pilot.press("enter")
+    await settle(pilot)

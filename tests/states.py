@@ -21,7 +21,6 @@ def connected_state(step: str) -> WizardState:
     aws = state.aws
     aws.role_arn = "arn:aws:iam::123456789012:role/porter-manager"
     aws.stack_changed_at = "2026-01-01T00:00:00+00:00"
-    aws.assumed_arn = "arn:aws:sts::123456789012:assumed-role/porter-manager/porter-wizard-verify"
     aws.verified_at = "2026-11-23T10:00:00+00:00"
     return state
 

@@ -1,17 +1,26 @@
-"""The PorterRole stack and AssumeRole verification, with boto3 against moto behind the front."""
+"""The PorterRole stack, and who may assume its role, with boto3 against moto behind the front."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import json
+import uuid
 
 import boto3
 import pytest
+import yaml
+from botocore.exceptions import ClientError
 
 from assets import read_text
 from wizard.aws import role_stack as rs
-from wizard.aws import verify
+from wizard.aws.porter_link import parse_porter_link
 from wizard.aws.session import CredentialSource, caller_identity, make_session
 from wizard.errors import CloudError
+from wizard.sandbox.aws_front import PLATFORM_ACCESS_KEY_ID
 from wizard.secret_store import SecretStore
+
+PORTER_LINK = ("https://console.aws.amazon.com/cloudformation/home?#/stacks/create/review?templateURL="
+               "https://porter-role.s3.us-east-2.amazonaws.com/cloudformation-policy.json&stackName=PorterRole"
+               "&param_ExternalIdParameter=1b4e28ba-2fa1-4d3b-a3f5-ef19b5a7633b"
+               "&param_TrustArnParameter=arn:aws:iam::108458755588:role/CAPIManagement")
 
 
 @pytest.fixture
@@ -23,11 +32,25 @@ def no_wait(_seconds: float) -> None:
     pass
 
 
-def test_template_trusts_the_platform_principal_with_the_external_id():
-    body = read_text(rs.TEMPLATE_ASSET)
-    assert f"Default: {rs.PLATFORM_PRINCIPAL}" in body
-    assert "sts:ExternalId: !Ref ExternalId" in body
-    assert rs.new_external_id() != rs.new_external_id()
+class _Tags(yaml.SafeLoader):
+    pass
+
+
+_Tags.add_multi_constructor("!", lambda loader, tag, node: {tag: loader.construct_scalar(node)})
+
+
+def test_template_trusts_only_the_platform_principal_with_the_external_id():
+    template = yaml.load(read_text(rs.TEMPLATE_ASSET), Loader=_Tags)  # noqa: S506 - SafeLoader subclass
+    params = template["Parameters"]
+    assert set(params) == {"ExternalIdParameter", "TrustArnParameter", "RoleName"}  # Porter's names
+    assert params["TrustArnParameter"]["Default"] == rs.PLATFORM_PRINCIPAL
+    assert params["RoleName"]["Default"] == "porter-manager"  # Porter's target ARN names it
+    [statement] = template["Resources"]["PorterManagerRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": [{"Ref": "TrustArnParameter"}]}  # no account root, ever
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalIdParameter"}}}
+    assert "TrustThisAccount" not in read_text(rs.TEMPLATE_ASSET) and ":root" not in read_text(rs.TEMPLATE_ASSET)
+    made = rs.new_external_id()
+    assert str(uuid.UUID(made)) == made and made != rs.new_external_id()  # Porter's uuid4 shape
 
 
 def test_create_watch_and_describe(session):
@@ -38,46 +61,58 @@ def test_create_watch_and_describe(session):
     info = stack.watch(seen.append, cancelled=lambda: False, sleep=no_wait)
     assert info.status == "CREATE_COMPLETE" and info.usable
     assert info.role_arn == "arn:aws:iam::123456789012:role/porter-manager"
-    assert info.parameters["ExternalId"] == "porter-abc123"
+    assert info.parameters["ExternalIdParameter"] == info.external_id == "porter-abc123"
     assert [e.status for e in seen][-1] == "CREATE_COMPLETE"
     assert stack.template_matches()
 
 
-def test_role_requires_the_external_id(session):
+def _created(session, external_id: str) -> str:
     stack = rs.RoleStack(session, "us-east-1")
-    stack.create("porter-right")
-    role_arn = stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait).role_arn
-    who = verify.assume_role(session, role_arn, "porter-right")
-    assert who.arn.endswith(":assumed-role/porter-manager/porter-wizard-verify")
-    with pytest.raises(CloudError) as wrong:
-        verify.assume_role(session, role_arn, "porter-wrong")
-    assert wrong.value.code == "AccessDenied"
-    assert "ExternalId" in wrong.value.what and "Update it" in wrong.value.next_step
+    stack.create(external_id)
+    return stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait).role_arn
 
 
-def test_new_role_is_retried_while_iam_propagates(session, aws):
-    stack = rs.RoleStack(session, "us-east-1")
-    stack.create("porter-x1")
-    role_arn = stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait).role_arn
-    aws.front.inject("sts", "AssumeRole", code="AccessDenied", message="not yet", status=403, times=2)
-    notices = []
-    who = verify.assume_role(session, role_arn, "porter-x1", on_retry=notices.append, sleep=no_wait,
-                             role_changed_at=datetime.now(timezone.utc))
-    assert who.account == "123456789012"
-    assert [n.attempt for n in notices] == [2, 3]
-    assert "propagating" in notices[0].reason
+def _sts(access_key: str):
+    return boto3.client("sts", region_name="us-east-1", aws_access_key_id=access_key,
+                        aws_secret_access_key="sandbox-not-a-secret")
 
 
-def test_old_role_is_not_retried(session, aws):
-    stack = rs.RoleStack(session, "us-east-1")
-    stack.create("porter-x2")
-    role_arn = stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait).role_arn
-    aws.front.inject("sts", "AssumeRole", code="AccessDenied", message="no", status=403, times=1)
-    notices = []
-    with pytest.raises(CloudError):
-        verify.assume_role(session, role_arn, "porter-x2", on_retry=notices.append, sleep=no_wait,
-                           role_changed_at=datetime.now(timezone.utc) - timedelta(hours=1))
-    assert notices == []
+def test_only_porter_with_the_right_external_id_may_assume_the_role(session):
+    role_arn = _created(session, "porter-right")
+    # Porter's platform principal (its key in the sandbox) with the right ExternalId: allowed.
+    porter = _sts(PLATFORM_ACCESS_KEY_ID).assume_role(RoleArn=role_arn, RoleSessionName="porter",
+                                                      ExternalId="porter-right")
+    assert porter["AssumedRoleUser"]["Arn"].endswith(":assumed-role/porter-manager/porter")
+    # Porter with a wrong ExternalId: refused.
+    with pytest.raises(ClientError) as wrong:
+        _sts(PLATFORM_ACCESS_KEY_ID).assume_role(RoleArn=role_arn, RoleSessionName="porter",
+                                                 ExternalId="porter-wrong")
+    assert wrong.value.response["Error"]["Message"] == (
+        f"User: {rs.PLATFORM_PRINCIPAL} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
+    # A principal of the account itself, even an administrator who knows the ExternalId: refused.
+    with pytest.raises(ClientError) as own:
+        session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="admin", ExternalId="porter-right")
+    assert own.value.response["Error"]["Code"] == "AccessDenied"
+    assert own.value.response["Error"]["Message"].startswith("User: arn:aws:iam::123456789012:user/")
+
+
+def test_stack_from_porters_link_creates_the_role_with_porters_external_id(session, aws):
+    link = parse_porter_link(PORTER_LINK)
+    stack = rs.RoleStack(session, "us-east-1", link.stack_name)
+    stack.create(link.external_id, link)
+    info = stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait)
+    assert info.status == "CREATE_COMPLETE" and info.external_id == link.external_id
+    assert info.role_arn == "arn:aws:iam::123456789012:role/porter-manager"
+    role = boto3.client("iam").get_role(RoleName="porter-manager")["Role"]
+    [statement] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": [rs.PLATFORM_PRINCIPAL]}
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": link.external_id}}
+    attached = boto3.client("iam").list_attached_role_policies(RoleName="porter-manager")["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AdministratorAccess"]
+    sent = [r for r in aws.front.requests if r == ("cloudformation", "CreateStack")]
+    assert len(sent) == 1
+    assert _sts(PLATFORM_ACCESS_KEY_ID).assume_role(RoleArn=info.role_arn, RoleSessionName="porter",
+                                                    ExternalId=link.external_id)["Credentials"]
 
 
 def test_update_to_a_new_external_id_and_no_change_update(session):
@@ -86,14 +121,18 @@ def test_update_to_a_new_external_id_and_no_change_update(session):
     stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait)
     stack.update("porter-new")
     info = stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait)
-    assert info.parameters["ExternalId"] == "porter-new"
+    assert info.external_id == "porter-new"
+    # The role follows the stack, as CloudFormation updates it: Porter now needs the new one.
+    document = boto3.client("iam").get_role(RoleName="porter-manager")["Role"]["AssumeRolePolicyDocument"]
+    assert json.dumps(document).count("porter-new") == 1 and "porter-old" not in json.dumps(document)
+    assert stack.update("porter-new") == info.stack_id  # nothing to change: not an error
 
 
 def test_create_without_named_iam_capability_is_refused_like_aws(aws):
     cfn = boto3.client("cloudformation", region_name="us-east-1")
     with pytest.raises(Exception) as refused:
         cfn.create_stack(StackName=rs.STACK_NAME, TemplateBody=read_text(rs.TEMPLATE_ASSET),
-                         Parameters=[{"ParameterKey": "ExternalId", "ParameterValue": "porter-z"}])
+                         Parameters=[{"ParameterKey": "ExternalIdParameter", "ParameterValue": "porter-z"}])
     assert "InsufficientCapabilities" in str(refused.value)
 
 
@@ -110,10 +149,15 @@ def test_delete_and_wait_removes_the_stack(session):
     ("us-gov-west-1", "aws-us-gov", "console.amazonaws-us-gov.com"),
     ("cn-north-1", "aws-cn", "console.amazonaws.cn"),
 ])
-def test_quick_create_link_fits_the_partition(region, partition, host):
+def test_quick_create_link_fits_the_partition_and_has_porters_shape(region, partition, host):
     url = rs.quick_create_url(region, partition, "porter-ext")
-    assert url.startswith(f"https://{host}/cloudformation/home?region={region}#/stacks/quickcreate?")
-    assert "stackName=PorterRole" in url and "param_ExternalId=porter-ext" in url
+    assert url.startswith(f"https://{host}/cloudformation/home?region={region}#/stacks/create/review?")
+    assert "templateURL=https://porter-role.s3.us-east-2.amazonaws.com/cloudformation-policy.json" in url
+    assert "stackName=PorterRole" in url and "param_ExternalIdParameter=porter-ext" in url
+    assert f"param_TrustArnParameter={rs.PLATFORM_PRINCIPAL}" in url
+    # The wizard reads its own link as it reads Porter's.
+    link = parse_porter_link(url)
+    assert (link.external_id, link.region, link.stack_name) == ("porter-ext", region, "PorterRole")
 
 
 def test_failure_reason_names_the_cause_not_the_rollback():

@@ -1,10 +1,11 @@
 """Rotating the Azure client secret (wizard/azure/rotation.py) with the real azure-identity and
 azure-mgmt-subscription clients and the Graph REST client, against the local doubles of Entra ID,
-ARM and Graph: at every point of every failure, a secret that works stays in the keyring."""
+ARM and Graph: at every point of every failure, a secret that works stays in the keyring. Porter
+takes the new secret here (test_rotation_handoff.py covers when it does not)."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -26,6 +27,24 @@ GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
 
 @dataclass
+class Porter:
+    """Porter as the rotation meets it: the secret it holds (the one pasted at setup, then the
+    last one handed to it that it took). `answer` is what its hand-off says: True (took it),
+    False (not yet) or an exception to raise (its API failed)."""
+    holds: str = field(repr=False)
+    answer: object = True
+    handed: list = field(default_factory=list)
+
+    def take(self, new) -> bool:
+        self.handed.append(new)
+        if isinstance(self.answer, BaseException):
+            raise self.answer
+        if self.answer:
+            self.holds = new.value
+        return bool(self.answer)
+
+
+@dataclass
 class Platform:
     """The platform's service principal as the setup leaves it: its secret in the keyring, its
     ids and the secret's expiry in the saved state."""
@@ -34,6 +53,7 @@ class Platform:
     store: StateStore
     secrets: SecretStore
     home: Path
+    porter: Porter
 
     @property
     def name(self) -> str:
@@ -44,7 +64,7 @@ class Platform:
         return self.az.service_principal
 
     def run(self, **overrides) -> RotationRun:
-        values = {"save": lambda: self.store.save(self.state), **overrides}
+        values = {"save": lambda: self.store.save(self.state), "hand_off": self.porter.take, **overrides}
         return RotationRun(cloud_of(self.az), self.state, self.secrets, **values)
 
 
@@ -82,7 +102,7 @@ def platform(az, home, keyring_backend) -> Platform:
     secrets.put(state.azure.secret_name, az.service_principal.client_secret)
     store = StateStore(home / "state.json")
     store.save(state)
-    return Platform(az, state, store, secrets, home)
+    return Platform(az, state, store, secrets, home, Porter(az.service_principal.client_secret))
 
 
 def works(az, secret: str) -> bool:
@@ -104,6 +124,12 @@ def no_secret_written(home: Path, *secrets: str) -> None:
             assert secret.encode() not in content, f"a secret was written to {path}"
 
 
+def saved_kept(platform) -> tuple[str, str]:
+    """(the secret Porter holds, the old secret kept on the app for it), as the state file says."""
+    saved = StateStore(platform.store.path).load().azure
+    return saved.porter_credential, saved.old_secret_key_id
+
+
 def final(steps) -> dict[str, str]:
     return {s.key: s.status for s in steps}
 
@@ -120,12 +146,17 @@ def test_rotation_swaps_the_secret_and_records_only_its_expiry(platform):
     assert result.acted_as.startswith("the service principal")
     saved = StateStore(platform.store.path).load()
     assert saved.azure.secret_key_id == result.key_id
+    # Porter took the new secret before the old one went, and nothing is kept for it any more.
+    assert platform.porter.holds == new and [h.key_id for h in platform.porter.handed] == [result.key_id]
+    assert (saved.azure.porter_credential, saved.azure.porter_via) == (result.key_id, "manual")
+    assert saved.azure.old_secret_key_id == saved.azure.old_secret_expires_at == ""
+    assert result.porter_waiting is None and result.old_left is None
     record = saved.secrets[platform.name]
     expires = datetime.fromisoformat(record.expires_at)
     assert record.kind == SECRET_KIND and 364 <= (expires - datetime.now(timezone.utc)).days <= 365
     no_secret_written(platform.home, old.client_secret, new)
     assert final(steps) == {"identity": "ready", "add": "created", "verify": "verified", "store": "stored",
-                            "remove": "deleted"}
+                            "porter": "updated", "remove": "deleted"}
     password = az.directory.app_by_app_id(old.client_id).passwords[0]
     assert password.display_name == f"porter-wizard {datetime.now(timezone.utc).date().isoformat()}"
 
@@ -154,6 +185,7 @@ def test_a_new_secret_that_cannot_read_the_subscription_is_removed_and_the_old_o
     assert key_ids(az) == [old.key_id]  # the new password is gone from the app
     assert StateStore(platform.store.path).load().azure.secret_key_id == old.key_id
     assert final(steps)["add"] == "undone" and final(steps)["remove"] == "waiting"
+    assert platform.porter.handed == []  # Porter never saw a secret that was removed again
 
 
 def test_a_secret_never_accepted_within_the_time_limit_is_removed_again(platform):
@@ -203,7 +235,10 @@ def test_when_the_old_secret_cannot_be_removed_the_new_one_is_in_use_and_the_old
     left = result.old_left
     assert left is not None and "The new secret is in use" in left.what and "stays valid until" in left.what
     assert "Certificates & secrets" in left.next_step and old.key_id in left.next_step
+    assert "rotate azure --finish" in left.next_step
     assert final(steps)["remove"] == "failed"
+    # Porter has the new one; the old one stays recorded, so that --finish can remove it later.
+    assert saved_kept(platform) == (result.key_id, old.key_id)
 
 
 @pytest.mark.parametrize("situation", ["expired", "missing", "no Graph permission"])

@@ -1,20 +1,24 @@
 """The whole AWS connection, driven through the screens against the sandbox's moto."""
 from __future__ import annotations
 
+import uuid
+
 import boto3
 
 from screens.app import WizardApp
 from wizard.aws import role_stack as rs
+from wizard.aws.porter_link import parse_porter_link
 from wizard.state import StateStore
 
-from .pilot_tools import press, settle, shown_buttons, text_of
+from .pilot_tools import choose_porter_mode, press, settle, shown_buttons, text_of
 
 SIZE = (100, 50)
 
 
-async def through_account(pilot) -> None:
+async def through_account(pilot, mode: str = "standalone") -> None:
     await pilot.press(*"acme-prod")
     await press(pilot, "continue")
+    await choose_porter_mode(pilot, mode)
     assert pilot.app.screen.STEP == "aws.account"
     assert "Account 123456789012" in text_of(pilot, "#identity")
     await press(pilot, "continue")
@@ -27,24 +31,44 @@ def stack_parameters() -> dict[str, str]:
     return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
 
 
-async def test_create_stack_verify_and_connect(aws, make_ctx):
+async def test_create_stack_verify_and_hand_it_to_porter(aws, make_ctx, logged_in, monkeypatch):
+    # Porter (its API's double) checks its access as Porter does: AssumeRole as its platform
+    # principal, through the sandbox's AWS front.
+    monkeypatch.setattr(logged_in, "aws_endpoint", aws.endpoint)
     ctx = make_ctx()
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
-        await through_account(pilot)
+        await through_account(pilot, "api")
         assert shown_buttons(pilot) >= {"create", "console"}
         await press(pilot, "create")
         assert "is ready (CREATE_COMPLETE)" in text_of(pilot, "#status")
         await press(pilot, "continue")
         assert pilot.app.screen.STEP == "aws.verify"
         assert "Verified" in text_of(pilot, "#result")
+        assert ("sts", "AssumeRole") not in aws.front.requests  # checked, never assumed by the wizard
+        await press(pilot, "continue")
+        assert pilot.app.screen.STEP == "aws.handoff"
+        for _ in range(100):
+            await settle(pilot)
+            if "continue" in shown_buttons(pilot):
+                break
+            await pilot.pause(0.05)
+        assert "100%" in text_of(pilot, "#status")
         await press(pilot, "continue")
         assert pilot.app.screen.STEP == "aws.connected"
     saved = StateStore(ctx.store.path).load()
     assert saved.step == "aws.connected" and saved.project == "acme-prod"
     assert saved.aws.account_id == "123456789012"
     assert saved.aws.role_arn == "arn:aws:iam::123456789012:role/porter-manager"
-    assert stack_parameters()["ExternalId"] == saved.aws.external_id
-    assert saved.aws.assumed_arn.endswith("assumed-role/porter-manager/porter-wizard-verify")
+    assert stack_parameters()["ExternalIdParameter"] == saved.aws.external_id
+    assert str(uuid.UUID(saved.aws.external_id)) == saved.aws.external_id  # Porter's dashboard shape
+    assert saved.aws.assumed_arn == "" and saved.aws.verified_at
+    # Connected means Porter has it: Porter got the role and the ExternalId, and assumed the role.
+    sent = [i for i in logged_in.integrations if i["cloud"] == "aws"]
+    assert [(i["aws_target_arn"], i["aws_external_id"]) for i in sent] == \
+        [(saved.aws.role_arn, saved.aws.external_id)]
+    assert logged_in.aws_checks[-1] == (saved.aws.role_arn, True)
+    assert (saved.aws.porter_via, saved.aws.porter_credential) == \
+        ("api", f"{saved.aws.role_arn}|{saved.aws.external_id}")
 
 
 async def test_console_path_shows_the_link_and_continues_when_the_stack_appears(aws, make_ctx):
@@ -54,12 +78,15 @@ async def test_console_path_shows_the_link_and_continues_when_the_stack_appears(
         pilot.app.screen.query_one("#console").press()
         await pilot.pause()
         link = pilot.app.screen.query_one("#link").value
-        assert "#/stacks/quickcreate?" in link and f"param_ExternalId={ctx.state.aws.external_id}" in link
+        assert "#/stacks/create/review?" in link  # the page and template of Porter's own link
+        assert f"param_ExternalIdParameter={ctx.state.aws.external_id}" in link
         assert "Waiting for PorterRole" in text_of(pilot, "#status")
-        # Meanwhile the user creates the stack in the console (here: with boto3, as the console would).
-        boto3.client("cloudformation", region_name="us-east-1").create_stack(
-            StackName=rs.STACK_NAME, TemplateBody=rs.template_body(), Capabilities=["CAPABILITY_NAMED_IAM"],
-            Parameters=[{"ParameterKey": "ExternalId", "ParameterValue": ctx.state.aws.external_id}])
+        # Meanwhile the user creates the stack in the console (here: with boto3, as the console
+        # would: the link's template URL and parameters).
+        opened = parse_porter_link(link)
+        boto3.client("cloudformation", region_name=opened.region).create_stack(
+            StackName=opened.stack_name, TemplateURL=opened.template_url, Capabilities=["CAPABILITY_NAMED_IAM"],
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in opened.parameters.items()])
         await settle(pilot)
         assert "is ready" in text_of(pilot, "#status")
         assert ctx.state.aws.grant_path == "console"
@@ -92,13 +119,15 @@ async def test_stack_with_another_external_id_is_updated_only_after_confirmation
         assert type(pilot.app.screen).__name__ == "ConfirmModal"
         await pilot.press("escape")  # the default answer is no
         await settle(pilot)
-        assert stack_parameters()["ExternalId"] == "porter-someone-else"
+        assert stack_parameters()["ExternalIdParameter"] == "porter-someone-else"
         assert "Nothing was changed" in text_of(pilot, "#status")
         await press(pilot, "update")
         pilot.app.screen.query_one("#confirm").press()
         await settle(pilot)
-        assert stack_parameters()["ExternalId"] == ctx.state.aws.external_id
+        assert stack_parameters()["ExternalIdParameter"] == ctx.state.aws.external_id
         assert "is ready (UPDATE_COMPLETE)" in text_of(pilot, "#status")
+        await press(pilot, "continue")  # the role now requires this project's ExternalId
+        assert "Verified" in text_of(pilot, "#result")
 
 
 async def test_reusing_a_foreign_stack_adopts_its_external_id(aws, make_ctx):
@@ -120,9 +149,9 @@ async def test_wrong_external_id_is_explained_with_a_way_out(aws, make_ctx):
         ctx.state.aws.external_id = "porter-not-the-one-in-the-trust-policy"
         ctx.state.aws.stack_changed_at = "2020-01-01T00:00:00+00:00"  # old role: no propagation retries
         await press(pilot, "continue")
-        assert "could not be assumed" in text_of(pilot, "#result")
+        assert "not ready for Porter" in text_of(pilot, "#result")
         error = text_of(pilot, "#error")
-        assert "The role refused the wizard" in error and "ExternalId" in error
+        assert "The role expects another ExternalId" in error and "porter-not-the-one" in error
         assert shown_buttons(pilot) >= {"retry", "to-grant"}
         assert "Traceback" not in error
 
@@ -133,12 +162,13 @@ async def test_propagation_delay_is_retried_and_said(aws, make_ctx, monkeypatch)
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
         await through_account(pilot)
         await press(pilot, "create")
-        aws.front.inject("sts", "AssumeRole", code="AccessDenied", message="propagating", status=403, times=2)
+        # IAM is eventually consistent: a role CloudFormation just made can be unknown for a while.
+        aws.front.inject("iam", "GetRole", code="NoSuchEntity", message="propagating", status=404, times=2)
         aws.front.reset_log()
         await press(pilot, "continue")
         assert pilot.app.screen.STEP == "aws.verify"
         assert "Verified" in text_of(pilot, "#result")
-        assert aws.front.requests.count(("sts", "AssumeRole")) == 3
+        assert aws.front.requests.count(("iam", "GetRole")) == 3
 
 
 async def test_expired_credentials_on_the_account_step(aws, make_ctx):
@@ -146,6 +176,7 @@ async def test_expired_credentials_on_the_account_step(aws, make_ctx):
     async with WizardApp(make_ctx()).run_test(size=SIZE) as pilot:
         await pilot.press(*"acme-prod")
         await press(pilot, "continue")
+        await choose_porter_mode(pilot)
         assert "could not be used" in text_of(pilot, "#identity")
         assert "expired" in text_of(pilot, "#error")
         await press(pilot, "continue")  # refused: the account is not confirmed
@@ -156,6 +187,7 @@ async def test_typed_account_must_match_the_credentials(aws, make_ctx):
     async with WizardApp(make_ctx()).run_test(size=SIZE) as pilot:
         await pilot.press(*"acme-prod")
         await press(pilot, "continue")
+        await choose_porter_mode(pilot)
         field = pilot.app.screen.query_one("#account-id")
         field.value = "2109-8765-4321"
         await pilot.pause()
@@ -177,6 +209,9 @@ async def test_back_goes_to_the_previous_step_and_keeps_answers(aws, make_ctx):
         assert pilot.app.screen.query_one("#account-id").value == "123456789012"
         await pilot.press("escape")
         await settle(pilot)
+        if pilot.app.screen.STEP == "aws.porter":  # the flow's first question, where it is asked
+            await pilot.press("escape")
+            await settle(pilot)
         assert pilot.app.screen.STEP == "welcome"
         assert pilot.app.screen.query_one("#project").value == "acme-prod"
 

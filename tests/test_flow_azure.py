@@ -33,8 +33,9 @@ async def wait_for_step(pilot, step: str, rounds: int = 100) -> None:
     raise AssertionError(f"still on {pilot.app.screen.STEP}, not {step}")
 
 
-async def test_device_code_sign_in_to_region(azure, make_ctx):
+async def test_device_code_sign_in_to_region(azure, make_ctx, logged_in):
     ctx = make_ctx(azure_state("azure.signin"))
+    ctx.state.porter_mode, ctx.state.porter_host, ctx.state.porter_project = "api", logged_in.url, "42"
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "device")
@@ -58,6 +59,13 @@ async def test_device_code_sign_in_to_region(azure, make_ctx):
             await pilot.pause(0.1)
         assert "ready" in text_of(pilot, "#job-status"), text_of(pilot, "#error")
         await press(pilot, "continue")
+        await wait_for_step(pilot, "azure.handoff")  # the new service principal goes to Porter
+        for _ in range(50):
+            await settle(pilot)
+            if "continue" in shown_buttons(pilot):
+                break
+            await pilot.pause(0.1)
+        await press(pilot, "continue")
         await wait_for_step(pilot, "azure.region")
         await pilot.press(*"westeurope", "enter", "enter")
         await settle(pilot)
@@ -69,6 +77,11 @@ async def test_device_code_sign_in_to_region(azure, make_ctx):
     assert ctx.secrets.get(az.secret_name)
     saved = ctx.store.path.read_text()
     assert ctx.secrets.get(az.secret_name) not in saved and az.secret_key_id in saved
+    # Connected means Porter has it: the double of Porter's API received this very secret.
+    sent = [i for i in logged_in.integrations if i["cloud"] == "azure"]
+    assert [(i["azure_client_id"], i["service_principal_key"]) for i in sent] == \
+        [(az.client_id, ctx.secrets.get(az.secret_name))]
+    assert az.porter_via == "api" and az.porter_credential == az.secret_key_id
 
 
 async def test_a_relaunch_in_the_middle_asks_to_sign_in_again(azure, make_ctx):

@@ -16,7 +16,7 @@ SIZE = (110, 60)
 
 @pytest.fixture
 def role(aws):
-    """The PorterRole stack with this state's ExternalId, so the role can be assumed."""
+    """The PorterRole stack with this state's ExternalId, as the Grant step leaves it."""
     rs.RoleStack(boto3.Session(), "us-east-1").create(EXTERNAL_ID)
     return aws
 
@@ -132,7 +132,7 @@ async def test_provision_then_tear_down_everything_through_the_screens(role, mak
 
 
 async def test_an_interrupted_provisioning_resumes_without_duplicates(role, make_ctx):
-    from wizard.aws.connection import role_session
+    from wizard.aws.connection import work_session
     from wizard.aws.provision import provision
     from wizard.errors import Cancelled
 
@@ -146,7 +146,7 @@ async def test_an_interrupted_provisioning_resumes_without_duplicates(role, make
     from wizard.aws.plan import plan_for
     from wizard.aws.provision import Run
 
-    run = Run(role_session(state.aws, make_ctx().secrets), plan_for("acme-prod", "eu-west-1"),
+    run = Run(work_session(state.aws, make_ctx().secrets), plan_for("acme-prod", "eu-west-1"),
               cancelled=stop_after_four, poll_seconds=0.05)
     with pytest.raises(Cancelled):
         provision(run, lambda s: None)

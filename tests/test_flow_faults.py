@@ -60,5 +60,5 @@ async def test_console_link_is_kept_for_after_exit(aws, make_ctx):
         await settle(pilot)
         pilot.app.screen.query_one("#console").press()
         await pilot.pause()
-        assert "#/stacks/quickcreate?" in app.exit_notes["quick-create"]
+        assert "#/stacks/create/review?" in app.exit_notes["quick-create"]
         assert "account 123456789012" in app.exit_notes["quick-create"]

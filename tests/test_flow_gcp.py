@@ -24,8 +24,8 @@ def quick_polls(monkeypatch):
         monkeypatch.setattr(f"{screen}.POLL_SECONDS", 0.05)
 
 
-def gcp_state(step: str) -> WizardState:
-    return WizardState(step=step, project="demo", cloud="gcp")
+def gcp_state(step: str, porter_mode: str = "standalone") -> WizardState:
+    return WizardState(step=step, project="demo", cloud="gcp", porter_mode=porter_mode)
 
 
 async def wait_until(pilot, ready, what: str, rounds: int = 150) -> None:
@@ -44,19 +44,22 @@ async def wait_for_step(pilot, step: str) -> None:
 async def test_key_to_cluster_and_teardown(sandbox_gcp, make_ctx):
     key_path = Path(os.environ["PORTER_SANDBOX_GCP_KEY"])
     key = json.loads(key_path.read_text())
-    ctx = make_ctx(gcp_state("gcp.key"))
+    ctx = make_ctx(gcp_state("gcp.key", "manual"))
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert pilot.app.screen.query_one("#key-path").value == str(key_path)  # the sandbox's download
         await press(pilot, "continue")
-        await wait_until(pilot, lambda: "confirm" in shown_buttons(pilot), "the offer to delete the file")
-        await press(pilot, "confirm")
         await wait_for_step(pilot, "gcp.apis")
-        assert not key_path.exists()
+        assert key_path.exists()  # Porter's dashboard uploads that file: not offered for deletion yet
         await wait_until(pilot, lambda: not pilot.app.screen.query_one("#continue").disabled, "APIs enabled")
         assert "All five" in text_of(pilot, "#apis-status")
         await press(pilot, "continue")
+        await wait_for_step(pilot, "gcp.handoff")
+        await press(pilot, "confirm")  # Porter has the key: now the file may go
+        await wait_until(pilot, lambda: "Delete the downloaded key file?" in text_of(pilot, ".dialog-title"), "offer")
+        await press(pilot, "confirm")
         await wait_for_step(pilot, "gcp.region")
+        assert not key_path.exists()
         await wait_until(pilot, lambda: pilot.app.screen.query_one("#regions").option_count > 10, "regions")
         await pilot.press(*"us-central1", "enter", "enter")
         await wait_for_step(pilot, "gcp.checks")
@@ -67,6 +70,11 @@ async def test_key_to_cluster_and_teardown(sandbox_gcp, make_ctx):
         await pilot.click("#acknowledge")
         await press(pilot, "continue")
         await wait_for_step(pilot, "gcp.provision")
+        # Porter has the key, so Porter builds the cluster unless told otherwise, after a yes.
+        assert "Porter builds your cluster" in text_of(pilot, ".title")
+        await press(pilot, "build-here")
+        await press(pilot, "confirm")
+        await wait_until(pilot, lambda: "start" in shown_buttons(pilot), "the wizard's own provisioning")
         await press(pilot, "start")
         await wait_until(pilot, lambda: "continue" in shown_buttons(pilot), "provisioned")
         assert "Provisioned" in text_of(pilot, "#job-status"), text_of(pilot, "#error")
@@ -93,14 +101,19 @@ async def test_key_to_cluster_and_teardown(sandbox_gcp, make_ctx):
 
 async def test_keeping_the_key_file_leaves_it_and_says_so_and_a_new_key_asks_first(sandbox_gcp, make_ctx):
     key_path = Path(os.environ["PORTER_SANDBOX_GCP_KEY"])
-    ctx = make_ctx(gcp_state("gcp.key"))
+    ctx = make_ctx(gcp_state("gcp.key", "manual"))
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
         await settle(pilot)
         await press(pilot, "continue")
+        await wait_for_step(pilot, "gcp.apis")
+    ctx.state.step = "gcp.handoff"
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "confirm")
         await wait_until(pilot, lambda: "cancel" in shown_buttons(pilot), "the offer to delete the file")
         assert str(pilot.app.screen.query_one("#cancel").label) == "Keep it"
         await press(pilot, "cancel")
-        await wait_for_step(pilot, "gcp.apis")
+        await wait_for_step(pilot, "gcp.region")
         assert key_path.exists() and str(key_path) in pilot.app.exit_notes["gcp-key-file"]
     first = ctx.state.gcp.secret_name
     # Back on the key step with another key of the same account: replacing the stored one asks.
@@ -117,6 +130,7 @@ async def test_keeping_the_key_file_leaves_it_and_says_so_and_a_new_key_asks_fir
         assert pilot.app.screen.STEP == "gcp.key" and ctx.state.gcp.secret_name == first
         await press(pilot, "continue")
         await press(pilot, "confirm")
-        await wait_until(pilot, lambda: "Delete the downloaded key file?" in text_of(pilot, ".dialog-title"), "offer")
+        await wait_for_step(pilot, "gcp.apis")
+    assert ctx.state.gcp.key_file == str(other)  # the new file, offered for deletion at the hand-off
     assert ctx.state.gcp.secret_name != first and not ctx.secrets.get(first)
     assert first not in ctx.state.secrets and ctx.state.gcp.secret_name in ctx.state.secrets

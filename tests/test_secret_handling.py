@@ -9,7 +9,7 @@ from wizard.paths import log_file
 from wizard.secret_store import SERVICE, SecretStore
 
 from .conftest import files_under
-from .pilot_tools import is_shown, press, settle, text_of
+from .pilot_tools import choose_porter_mode, is_shown, press, settle, text_of
 
 KEY_ID = "AKIAZZZZTESTKEY12345"
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzKNOWNSECRET"  # the known secret the scan looks for
@@ -19,6 +19,7 @@ SIZE = (100, 60)
 async def choose_typed_keys(pilot) -> None:
     await pilot.press(*"acme-prod")
     await press(pilot, "continue")
+    await choose_porter_mode(pilot)
     source = pilot.app.screen.query_one("#source")
     source.highlighted = source.option_count - 1  # "Type an access key…"
     await settle(pilot)

@@ -84,7 +84,11 @@ def test_verify_access_denied(snap, aws):
 
 
 def test_connected(snap, aws):
-    assert snap(connected_state("aws.connected"))
+    from wizard import handoff
+
+    state = connected_state("aws.connected")
+    handoff.record(state, "aws", "manual")  # connected means Porter has it
+    assert snap(state)
 
 
 def test_damaged_state(snap_compare, make_ctx):

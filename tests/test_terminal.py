@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -38,6 +39,15 @@ class Terminal:
             time.sleep(0.25)
         raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
 
+    def wait_for_any(self, *texts: str, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            shown = self.screen()
+            if any(text in shown for text in texts):
+                return shown
+            time.sleep(0.25)
+        raise AssertionError(f"none of {texts!r} appeared; the screen shows:\n{self.screen()}")
+
     def keys(self, *keys: str) -> None:
         for key in keys:
             self._tmux("send-keys", "-t", "w", key)
@@ -66,11 +76,16 @@ def terminals():
         term.close()
 
 
-def to_grant_step(term: Terminal) -> None:
+def to_grant_step(term: Terminal, mode: str = "standalone") -> None:
     term.wait_for("SANDBOX")
     term.wait_for("Connect your cloud account to Porter")
     term.type("acme-prod")
     term.keys("Tab", "Enter")  # to the cloud list; Enter picks AWS and continues
+    term.wait_for("How will Porter get access?")
+    term.wait_for("Porter login found")  # the sandbox's Porter: its API is highlighted
+    if mode == "standalone":
+        term.keys("End")  # the last choice: no Porter project yet
+    term.keys("Enter")
     term.wait_for("Account 123456789012")
     term.keys("Tab", "Tab", "Enter")  # past the account ID (prefilled) to Continue
     term.wait_for("There is no PorterRole stack")
@@ -79,13 +94,15 @@ def to_grant_step(term: Terminal) -> None:
 def test_sandbox_from_welcome_to_a_running_cluster_in_a_real_terminal(tmp_path, terminals):
     term = terminals(tmp_path)
     to_grant_step(term)
-    assert "step 2 of" in term.screen()
+    assert re.search(r"step \d+ of \d+ · Grant permissions", term.screen())
     term.keys("Enter")  # "Create the stack now" has focus
     term.wait_for("is ready (CREATE_COMPLETE)")
     term.keys("Enter")
-    term.wait_for("Verified. The wizard became")
+    term.wait_for("Verified with your own credentials")
     term.keys("Enter")
-    shown = term.wait_for("Your AWS account is connected")
+    term.wait_for("No Porter project yet")  # standalone: the card says what to give Porter later
+    term.keys("Enter")
+    shown = term.wait_for("Your AWS account is ready for Porter")
     assert "arn:aws:iam::123456789012:role/porter-manager" in shown
     term.keys("Enter")
     term.wait_for("regions enabled in this account")
@@ -109,6 +126,25 @@ def test_sandbox_from_welcome_to_a_running_cluster_in_a_real_terminal(tmp_path, 
     term.keys("Enter")
     shown = term.wait_for("Your cluster acme-prod is running")
     assert "cluster/acme-prod" in shown and "Traceback" not in shown
+
+
+def test_sandbox_connected_through_porter_s_api_in_a_real_terminal(tmp_path, terminals):
+    """The connected path as a person meets it: the sandbox's Porter login is found, the stack is
+    made with a fresh ExternalId, and Porter (its API's double) gets the role and assumes it."""
+    term = terminals(tmp_path)
+    to_grant_step(term, "api")
+    term.keys("Enter")
+    term.wait_for("is ready (CREATE_COMPLETE)")
+    term.keys("Enter")
+    term.wait_for("Verified with your own credentials")
+    term.keys("Enter")
+    shown = term.wait_for("its own check reached your account (100%)")
+    assert "arn:aws:iam::123456789012:role/porter-manager" in shown
+    term.keys("Enter")
+    shown = term.wait_for("Your AWS account is connected")
+    assert "Traceback" not in shown
+    saved = json.loads((tmp_path / "sandbox" / "state.json").read_text())
+    assert saved["porter_mode"] == "api" and saved["aws"]["porter_via"] == "api"
 
 
 def test_killed_between_steps_resumes_at_the_same_step(tmp_path, terminals):
@@ -139,6 +175,9 @@ def test_real_mode_reaches_the_endpoint_aws_endpoint_url_names(tmp_path, termina
     assert "SANDBOX" not in shown
     term.type("acme-prod")
     term.keys("Tab", "Enter")
+    shown = term.wait_for_any("How will Porter get access?", "Account 123456789012")
+    if "How will Porter get access?" in shown:
+        term.keys("End", "Enter")
     shown = term.wait_for("Account 123456789012")
     assert "Profile: work" in shown
     assert ("sts", "GetCallerIdentity") in aws.front.requests

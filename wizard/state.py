@@ -21,7 +21,24 @@ STATE_VERSION = 1
 
 
 @dataclass
-class AwsProgress:
+class PorterHandoff:
+    """What Porter itself has been given for one cloud: setting up the cloud's side is half the
+    job, since the role, the secret and the key are useful only once Porter holds them."""
+
+    #: "api" (sent through Porter's API), "manual" (the user confirmed they gave it to Porter's
+    #: dashboard), or "" (Porter has not been given it yet).
+    porter_via: str = ""
+    porter_at: str = ""
+    #: Which credential Porter holds (AWS: the role ARN and ExternalId joined by "|"; Azure: the
+    #: client secret's key ID; GCP: the key's ID): compared with the current one, it tells whether
+    #: Porter is up to date after a rotation. An identifier, never a secret.
+    porter_credential: str = ""
+    #: Porter's own ID for the integration (its cloud_provider_credentials_id), on the API path.
+    porter_integration_id: str = ""
+
+
+@dataclass
+class AwsProgress(PorterHandoff):
     #: "profile" (a named botocore profile), "default" (the default credential chain) or
     #: "keys" (access keys typed into the wizard, kept in the keyring).
     credential_source: str = ""
@@ -67,7 +84,7 @@ class AwsProgress:
 
 
 @dataclass
-class AzureProgress:
+class AzureProgress(PorterHandoff):
     #: "device" (an admin signed in with a device code and the wizard set everything up) or
     #: "secret" (an existing service principal's credentials were typed in).
     signin_method: str = ""
@@ -84,6 +101,10 @@ class AzureProgress:
     app_object_id: str = ""
     sp_object_id: str = ""
     secret_key_id: str = ""
+    #: After a rotation whose new secret Porter has not confirmed yet: the previous secret, kept
+    #: valid on the app so that Porter (which still holds it) keeps working, and its expiry.
+    old_secret_key_id: str = ""
+    old_secret_expires_at: str = ""
     #: "granted" (the wizard granted admin consent), "manual" (the user must, in the portal),
     #: or "" (not reached yet).
     consent: str = ""
@@ -110,13 +131,16 @@ class AzureProgress:
 
 
 @dataclass
-class GcpProgress:
+class GcpProgress(PorterHandoff):
     #: From the service-account key (identifiers, never the private key).
     project_id: str = ""
     client_email: str = ""
     key_id: str = ""
     universe_domain: str = ""
     key_stored_at: str = ""
+    #: Where the downloaded key file was read from (a path, not the key): Porter's dashboard wants
+    #: that file uploaded, so deleting it is offered only once Porter has the key.
+    key_file: str = ""
     apis_enabled_at: str = ""
     region: str = ""
     checks_passed_at: str = ""
@@ -149,6 +173,25 @@ class WizardState:
     step: str = "welcome"
     project: str = ""
     cloud: str = ""
+    #: How the wizard reaches Porter: "api" (Porter's API, with the CLI's login or PORTER_TOKEN),
+    #: "manual" (the user copies what Porter needs into its dashboard), "standalone" (no Porter
+    #: project yet: the wizard builds the cluster itself), or "" (not chosen yet).
+    porter_mode: str = ""
+    #: Where Porter's API is and which project, on the API path (the token is in the keyring or
+    #: Porter's own CLI config, never here).
+    porter_host: str = ""
+    porter_project: str = ""
+    #: Who builds the cluster: "wizard" (from this machine: standalone, or asked for by name) or
+    #: "" (Porter, whenever it has a project: never a second cluster behind its back).
+    cluster_builder: str = ""
+    #: On Porter's path: what Porter answered when asked to build the cluster (its ID to follow).
+    porter_cluster_ref: str = ""
+    porter_cluster_status: str = ""
+
+    @property
+    def porter_builds(self) -> bool:
+        """Porter, not the wizard, builds the cluster (it has a project and was not overruled)."""
+        return self.porter_mode in ("api", "manual") and self.cluster_builder != "wizard"
     aws: AwsProgress = field(default_factory=AwsProgress)
     azure: AzureProgress = field(default_factory=AzureProgress)
     gcp: GcpProgress = field(default_factory=GcpProgress)

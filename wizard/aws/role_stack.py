@@ -1,17 +1,19 @@
 """The PorterRole CloudFormation stack: the role the platform assumes, with its ExternalId.
 
 Two ways to create it: the wizard creates it with the user's credentials, or the user does in the
-console through a quick-create link while the wizard watches. Either way an existing stack is
-reused or, only after the user confirms, updated; never replaced behind their back.
+console through a quick-create link while the wizard watches. The template is ours
+(assets/porter-role.yaml) or, when the user pasted the link from Porter's dashboard, the one that
+link names (see porter_link). Either way an existing stack is reused or, only after the user
+confirms, updated; never replaced behind their back.
 """
 from __future__ import annotations
 
 import os
-import secrets
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,19 +22,19 @@ from assets import read_text
 from ..errors import CloudError
 from .console import console_host
 from .errors import aws_call
+# PLATFORM_PRINCIPAL and the parameter names are Porter's, defined once with the link's parser.
+from .porter_link import EXTERNAL_ID_PARAM, PLATFORM_PRINCIPAL, TRUST_ARN_PARAM, PorterLink  # noqa: F401
 from .session import client_config
 
 if TYPE_CHECKING:
     import boto3
 
 STACK_NAME = "PorterRole"
-#: The platform identity the role trusts: the template's PlatformPrincipalArn default.
-PLATFORM_PRINCIPAL = "arn:aws:iam::108458755588:role/CAPIManagement"
 TEMPLATE_ASSET = "porter-role.yaml"
-# Where the platform publishes assets/porter-role.yaml for the console's quick-create page, which
-# only accepts a template at an S3 URL. Override for a mirror, GovCloud or China.
-DEFAULT_TEMPLATE_URL = "https://porter-cloudformation.s3.amazonaws.com/porter-role/porter-role.yaml"
-
+# Where Porter publishes its template: the URL its dashboard's link opens (porter-archive
+# GrantAWSPermissions.tsx / CloudFormationForm.tsx), since the console's create page only accepts a
+# template at an S3 URL. Override for a mirror, GovCloud or China.
+DEFAULT_TEMPLATE_URL = "https://porter-role.s3.us-east-2.amazonaws.com/cloudformation-policy.json"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class StackInfo:
     outputs: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
     last_changed: datetime | None = None
+    #: The role's ARN read from the stack's resources, for templates without a RoleArn output
+    #: (Porter's own has none: zarf/cloudformation-policy.json).
+    role_from_resources: str = ""
 
     @property
     def in_progress(self) -> bool:
@@ -76,13 +81,17 @@ class StackInfo:
 
     @property
     def role_arn(self) -> str:
-        return self.outputs.get("RoleArn", "")
+        return self.outputs.get("RoleArn", "") or self.role_from_resources
+
+    @property
+    def external_id(self) -> str:
+        return self.parameters.get(EXTERNAL_ID_PARAM, "")
 
 
 def new_external_id() -> str:
-    # 128 random bits in hex: easy to read out on a support call, and inside both AssumeRole's
-    # 2-1224 character limit and the template's AllowedPattern.
-    return "porter-" + secrets.token_hex(16)
+    # A uuid4, as Porter's dashboard makes it (CloudFormationForm.tsx: uuidv4()), so Porter's API
+    # and support see the shape they know; inside AssumeRole's 2-1224 characters of [\w+=,.@:/-].
+    return str(uuid.uuid4())
 
 
 def template_body() -> str:
@@ -94,11 +103,11 @@ def template_url() -> str:
 
 
 def quick_create_url(region: str, partition: str, external_id: str) -> str:
-    """The console page that creates the stack with our parameters filled in."""
-    host = console_host(partition)
-    query = urllib.parse.urlencode({"templateURL": template_url(), "stackName": STACK_NAME,
-                                    "param_ExternalId": external_id})
-    return f"https://{host}/cloudformation/home?region={region}#/stacks/quickcreate?{query}"
+    """The console page that creates the stack with our parameters filled in: the same page,
+    template and parameter names as Porter's own link (GrantAWSPermissions.tsx), plus the region
+    the wizard watches."""
+    link = PorterLink(template_url(), STACK_NAME, {TRUST_ARN_PARAM: PLATFORM_PRINCIPAL})
+    return link.with_external_id(external_id).console_url(region, console_host(partition))
 
 
 def stack_console_url(region: str, partition: str, stack_id: str) -> str:
@@ -129,33 +138,55 @@ class RoleStack:
         if not stacks or stacks[0]["StackStatus"] == "DELETE_COMPLETE":
             return None
         s = stacks[0]
-        return StackInfo(
+        info = StackInfo(
             stack_id=s["StackId"], status=s["StackStatus"], reason=s.get("StackStatusReason", ""),
             outputs={o["OutputKey"]: o["OutputValue"] for o in s.get("Outputs", [])},
             parameters={p["ParameterKey"]: p.get("ParameterValue", "") for p in s.get("Parameters", [])},
             last_changed=s.get("LastUpdatedTime") or s.get("CreationTime"))
+        if info.usable and not info.role_arn:
+            info = replace(info, role_from_resources=self._role_resource(info.stack_id))
+        return info
 
-    def _parameters(self, external_id: str) -> list[dict[str, str]]:
-        return [{"ParameterKey": "ExternalId", "ParameterValue": external_id}]
+    def _role_resource(self, stack_id: str) -> str:
+        with aws_call(f"read the {self.name} stack's resources"):
+            resources = self._cfn.describe_stack_resources(StackName=stack_id)["StackResources"]
+        names = [r.get("PhysicalResourceId", "") for r in resources
+                 if r.get("ResourceType") == "AWS::IAM::Role"
+                 and r.get("ResourceStatus", "") in ("CREATE_COMPLETE", "UPDATE_COMPLETE")]
+        # arn:<partition>:cloudformation:<region>:<account>:stack/...: the role is in that account.
+        arn = stack_id.split(":")
+        if not names or not names[0] or len(arn) < 5:
+            return ""
+        return f"arn:{arn[1]}:iam::{arn[4]}:role/{names[0]}"
 
-    def create(self, external_id: str) -> str:
+    @staticmethod
+    def _template(external_id: str, link: PorterLink | None) -> dict:
+        """Our template, or the one Porter's link names with the link's parameters: exactly the
+        stack the link would create in the console."""
+        if link is None:
+            return {"TemplateBody": template_body(), "Parameters": [
+                {"ParameterKey": EXTERNAL_ID_PARAM, "ParameterValue": external_id}]}
+        values = {**link.parameters, EXTERNAL_ID_PARAM: external_id}
+        return {"TemplateURL": link.template_url, "Parameters": [
+            {"ParameterKey": k, "ParameterValue": v} for k, v in values.items()]}
+
+    def create(self, external_id: str, link: PorterLink | None = None) -> str:
         with aws_call(f"create the {self.name} stack"):
             reply = self._cfn.create_stack(
-                StackName=self.name, TemplateBody=template_body(),
-                Parameters=self._parameters(external_id),
+                StackName=self.name, **self._template(external_id, link),
                 # The template names its role, which CloudFormation only does when told it may.
                 Capabilities=["CAPABILITY_NAMED_IAM"], OnFailure="ROLLBACK",
                 Tags=[{"Key": "porter.run/managed-by", "Value": "porter-wizard"}])
         return reply["StackId"]
 
-    def update(self, external_id: str) -> str:
+    def update(self, external_id: str, link: PorterLink | None = None) -> str:
         import botocore.exceptions
 
         with aws_call(f"update the {self.name} stack"):
             try:
                 reply = self._cfn.update_stack(
-                    StackName=self.name, TemplateBody=template_body(),
-                    Parameters=self._parameters(external_id), Capabilities=["CAPABILITY_NAMED_IAM"])
+                    StackName=self.name, **self._template(external_id, link),
+                    Capabilities=["CAPABILITY_NAMED_IAM"])
             except botocore.exceptions.ClientError as exc:
                 if "No updates are to be performed" in exc.response.get("Error", {}).get("Message", ""):
                     info = self.describe()

@@ -1,4 +1,9 @@
-"""Proves the platform can use the role: AssumeRole with the ExternalId, then ask STS who we are."""
+"""Checks that Porter, and only Porter, can use the role: with the user's own credentials.
+
+The wizard cannot assume the role, by design: it trusts Porter's platform identity alone. So it
+reads the role instead (iam:GetRole, iam:ListAttachedRolePolicies) and asks IAM's policy simulator
+(iam:SimulatePrincipalPolicy) whether the role may do what provisioning needs.
+"""
 from __future__ import annotations
 
 import time
@@ -7,25 +12,43 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from ..errors import CloudError, WizardError
+from ..errors import CloudError
 from .errors import aws_call
+from .porter_link import PLATFORM_PRINCIPAL
 from .session import client_config
+from .trust import policy_document, trust_problem
 
 if TYPE_CHECKING:
     import boto3
 
-SESSION_NAME = "porter-wizard-verify"
-# A new role can be refused for a short while as IAM propagates it; AWS says "a few seconds",
-# and in practice it is under a minute. Retrying past that only delays the real error.
+# A role CloudFormation has just created can be missing from IAM's answers for a short while; AWS
+# says "a few seconds", in practice under a minute. Retrying past that only delays the real error.
 PROPAGATION_WINDOW_S = 120
 BACKOFF_S = (2, 4, 8, 15, 20)
+#: What the template attaches (as Porter's own template does: zarf/cloudformation-policy.json).
+REQUIRED_POLICIES = ("AdministratorAccess",)
+#: What provisioning, quota requests and teardown call (wizard/aws/provision_network.py,
+#: provision_cluster.py, quotas.py, teardown.py): Porter does the same with the role.
+REQUIRED_ACTIONS = (
+    "ec2:CreateVpc", "ec2:CreateSubnet", "ec2:CreateInternetGateway", "ec2:CreateRouteTable",
+    "ec2:CreateRoute", "ec2:AllocateAddress", "ec2:CreateNatGateway", "ec2:DeleteVpc",
+    "elasticloadbalancing:CreateLoadBalancer", "eks:CreateCluster", "eks:CreateNodegroup",
+    "eks:DeleteCluster", "iam:CreateRole", "iam:AttachRolePolicy", "iam:PassRole",
+    "servicequotas:GetServiceQuota", "servicequotas:RequestServiceQuotaIncrease",
+)
+_BACK_AND_UPDATE = ("Press “Back to the stack”, then “Update it…”: the stack is rebuilt from the "
+                    "template, which trusts Porter alone with this project's ExternalId. Then the "
+                    "wizard checks again.")
 
 
 @dataclass(frozen=True)
-class AssumedIdentity:
-    arn: str
-    account: str
-    expires: datetime
+class RoleCheck:
+    """What was checked, for the screens to show."""
+    role_arn: str
+    trusted: str
+    external_id: str
+    policies: tuple[str, ...]
+    actions_allowed: int
 
 
 @dataclass(frozen=True)
@@ -36,56 +59,113 @@ class RetryNotice:
     reason: str
 
 
-def assume_role(session: boto3.Session, role_arn: str, external_id: str, *,
-                role_changed_at: datetime | None = None,
-                on_retry: Callable[[RetryNotice], None] = lambda notice: None,
-                cancelled: Callable[[], bool] = lambda: False,
-                stack_exists: Callable[[], bool] = lambda: True,
-                sleep: Callable[[float], None] = time.sleep,
-                now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> AssumedIdentity:
-    """AssumeRole as the platform will, retrying AccessDenied only while the role is new."""
-    import boto3 as _boto3
+def verify_role(session: boto3.Session, role_arn: str, external_id: str, **options) -> RoleCheck:
+    """What was checked, or a CloudError that says what is wrong and which button fixes it.
+    Options: role_changed_at, on_retry, cancelled, stack_exists, sleep, now (see _verify)."""
+    try:
+        return _verify(session, role_arn, external_id, **options)
+    except CloudError as err:
+        if err.code not in ("AccessDenied", "AccessDeniedException"):
+            raise
+        # The user's own identity may not read the role: say which permissions, and the button.
+        raise CloudError(err.title, err.what, "Reading the role needs iam:GetRole, "
+                         "iam:ListAttachedRolePolicies and iam:SimulatePrincipalPolicy: use credentials "
+                         "that have them (or ask your AWS administrator), then press “Retry”.",
+                         code=err.code) from None
 
-    sts = session.client("sts", config=client_config())
-    young = role_changed_at is not None and (now() - role_changed_at).total_seconds() < PROPAGATION_WINDOW_S
-    attempts = len(BACKOFF_S) + 1 if young else 1
-    for attempt in range(1, attempts + 1):
-        try:
-            with aws_call("let the wizard assume the Porter role (sts:AssumeRole)"):
-                creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=SESSION_NAME,
-                                        ExternalId=external_id, DurationSeconds=900)["Credentials"]
+
+def _verify(session: boto3.Session, role_arn: str, external_id: str, *,
+            role_changed_at: datetime | None = None,
+            on_retry: Callable[[RetryNotice], None] = lambda notice: None,
+            cancelled: Callable[[], bool] = lambda: False,
+            stack_exists: Callable[[], bool] = lambda: True,
+            sleep: Callable[[float], None] = time.sleep,
+            now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> RoleCheck:
+    iam = session.client("iam", config=client_config())
+    name = role_arn.rsplit("/", 1)[-1] if ":role/" in role_arn else ""
+    if not name:
+        raise CloudError("No role to check", f"“{role_arn or 'nothing'}” is not an IAM role ARN.",
+                         "Press “Back to the stack” to create the stack or pick it up again.",
+                         code="NoRole")
+    age = (now() - role_changed_at).total_seconds() if role_changed_at else None
+    young = age is not None and age < PROPAGATION_WINDOW_S
+    role = _get_role(iam, name, role_arn, retries=len(BACKOFF_S) if young else 0, on_retry=on_retry,
+                     cancelled=cancelled, stack_exists=stack_exists, sleep=sleep)
+    problem = trust_problem(policy_document(role.get("AssumeRolePolicyDocument")), external_id)
+    if problem:
+        title, what, code = problem
+        next_step = _BACK_AND_UPDATE
+        if code == "ExternalIdMismatch":
+            next_step = ("Press “Back to the stack”: there, “Update it…” puts this project's "
+                         "ExternalId in the role (after you confirm), and “Reuse it” adopts the "
+                         "stack's own. Porter must hold the same ExternalId.")
+        raise CloudError(title, f"The trust policy of {role_arn} {what}", next_step, code=code)
+    policies = _attached(iam, name)
+    missing = [p for p in REQUIRED_POLICIES if p not in policies]
+    if missing:
+        raise CloudError(
+            "A policy is missing from the role",
+            f"{role_arn} lacks {', '.join(missing)}, which Porter needs to build the cluster "
+            f"(attached: {', '.join(policies) or 'nothing'}).",
+            "Press “Back to the stack” and update it, or attach the policy to the role in the IAM "
+            "console; then press “Retry”.", code="PolicyMissing")
+    denied = _simulate(iam, role_arn)
+    if denied:
+        shown = "; ".join(f"{action} ({_DECISIONS.get(d, d)})" for action, d in denied[:6])
+        more = f" and {len(denied) - 6} more" if len(denied) > 6 else ""
+        raise CloudError(
+            "The role may not do everything Porter needs",
+            f"IAM's policy simulator denies {len(denied)} of {len(REQUIRED_ACTIONS)} actions for "
+            f"{role_arn}: {shown}{more}.",
+            "Remove what denies them (a Deny statement in one of the role's policies, or a "
+            "permissions boundary) in the IAM console, then press “Retry”.", code="ActionsDenied")
+    return RoleCheck(role_arn, PLATFORM_PRINCIPAL, external_id, tuple(policies), len(REQUIRED_ACTIONS))
+
+
+_DECISIONS = {"explicitDeny": "denied by a Deny statement", "implicitDeny": "no policy allows it"}
+
+
+def _get_role(iam, name: str, role_arn: str, *, retries: int, on_retry, cancelled, stack_exists,
+              sleep) -> dict:
+    import botocore.exceptions
+
+    for attempt in range(retries + 1):
+        with aws_call("read the Porter role (iam:GetRole)"):
+            try:
+                return iam.get_role(RoleName=name)["Role"]
+            except botocore.exceptions.ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
+                    raise
+        if attempt == retries or cancelled():
             break
-        except CloudError as err:
-            if err.code == "AccessDenied" and not stack_exists():
-                raise CloudError(
-                    "The role is gone",
-                    f"AWS refused sts:AssumeRole because the stack that created {role_arn} no "
-                    "longer exists (someone deleted it; in sandbox mode, each launch starts with "
-                    "an empty account).", "Press “Back to the stack” to create it again.",
-                    code="StackGone") from None
-            if err.code != "AccessDenied" or attempt == attempts or cancelled():
-                raise _explain(err, role_arn, young) from None
-            wait = BACKOFF_S[attempt - 1]
-            on_retry(RetryNotice(attempt=attempt + 1, of=attempts, wait_s=wait,
-                                 reason="IAM is still propagating the new role"))
-            sleep(wait)
-    assumed = _boto3.Session(aws_access_key_id=creds["AccessKeyId"],
-                             aws_secret_access_key=creds["SecretAccessKey"],
-                             aws_session_token=creds["SessionToken"], region_name=session.region_name)
-    with aws_call("confirm the assumed identity (sts:GetCallerIdentity)"):
-        who = assumed.client("sts", config=client_config()).get_caller_identity()
-    return AssumedIdentity(arn=who["Arn"], account=who["Account"], expires=creds["Expiration"])
+        wait = BACKOFF_S[attempt]
+        on_retry(RetryNotice(attempt=attempt + 2, of=retries + 1, wait_s=wait,
+                             reason="IAM is still propagating the new role"))
+        sleep(wait)
+    if not stack_exists():
+        raise CloudError(
+            "The role is gone",
+            f"IAM has no role {role_arn}, and the stack that created it no longer exists (someone "
+            "deleted it; in sandbox mode, each launch starts with an empty account).",
+            "Press “Back to the stack” to create it again.", code="StackGone")
+    raise CloudError(
+        "The role is missing",
+        f"The stack exists, but IAM has no role {role_arn} (it was deleted outside CloudFormation).",
+        "Delete the stack in the CloudFormation console, then press “Back to the stack” to create "
+        "it again.", code="NoSuchEntity")
 
 
-def _explain(err: CloudError, role_arn: str, young: bool) -> WizardError:
-    if err.code != "AccessDenied":
-        return err
-    waited = " The wizard retried for about a minute while IAM propagated the new role." if young else ""
-    return CloudError(
-        "The role refused the wizard",
-        f"AWS denied sts:AssumeRole on {role_arn}.{waited} Either the ExternalId this project "
-        "uses does not match the one in the role's trust policy, or the trust policy does not "
-        "trust your account (TrustThisAccount=false), or your identity lacks sts:AssumeRole.",
-        "Press “Back to the stack”: there, “Update it…” puts this project's ExternalId in the "
-        "role (after you confirm), and “Reuse it” adopts the stack's own. The stack's Parameters "
-        "tab in the CloudFormation console shows which ExternalId it has.", code="AccessDenied")
+def _attached(iam, name: str) -> list[str]:
+    with aws_call("list the Porter role's policies (iam:ListAttachedRolePolicies)"):
+        pages = iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)
+        return [p["PolicyName"] for page in pages for p in page["AttachedPolicies"]]
+
+
+def _simulate(iam, role_arn: str) -> list[tuple[str, str]]:
+    """(action, decision) for each required action the role may not perform."""
+    with aws_call("ask IAM's policy simulator about the Porter role (iam:SimulatePrincipalPolicy)"):
+        pages = iam.get_paginator("simulate_principal_policy").paginate(
+            PolicySourceArn=role_arn, ActionNames=list(REQUIRED_ACTIONS))
+        results = [r for page in pages for r in page["EvaluationResults"]]
+    decided = {r["EvalActionName"]: r["EvalDecision"] for r in results}
+    return [(a, decided.get(a, "implicitDeny")) for a in REQUIRED_ACTIONS if decided.get(a) != "allowed"]

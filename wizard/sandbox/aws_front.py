@@ -1,9 +1,11 @@
 """An HTTP front for moto's server: boto3 (via ``AWS_ENDPOINT_URL``) -> AwsFront -> moto.
 
 Requests are forwarded unchanged, except where moto is laxer than AWS in ways the wizard
-depends on: STS ``AssumeRole`` honours the trust policy's ``sts:ExternalId`` condition
-(and denies unknown roles), and CloudFormation ``CreateStack``/``UpdateStack``/
-``CreateChangeSet`` demand ``CAPABILITY_[NAMED_]IAM`` for IAM resources in a TemplateBody.
+depends on, or lacks an operation (see ``aws_rules``): STS ``AssumeRole`` honours the trust
+policy's principals and ``sts:ExternalId`` condition (and denies unknown roles); CloudFormation
+``CreateStack``/``UpdateStack``/``CreateChangeSet`` demand ``CAPABILITY_[NAMED_]IAM`` for IAM
+resources in a TemplateBody, and leave the stack's roles as CloudFormation would; IAM
+``SimulatePrincipalPolicy`` is answered from the role's policies.
 
 Tests can queue faults (``inject``) and delays (``latency``), and script how a named
 CloudFormation stack unfolds (``stack_outcome``: still creating for a while, or failed and
@@ -28,18 +30,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from wizard.sandbox.aws_wire import (
-    TrustPolicies, _operation, access_denied_message, credential_scope, error_response, external_id_allowed, first,
-    form, missing_capability, protocol, read_body,
-)
+from wizard.sandbox.aws_rules import PLATFORM_ACCESS_KEY_ID, PLATFORM_PRINCIPAL_ARN, FrontRules
+from wizard.sandbox.aws_wire import _operation, credential_scope, error_response, form, protocol, read_body
 from wizard.sandbox.stack_script import ACTIONS as _SCRIPTED_ACTIONS
 from wizard.sandbox.stack_script import StackScripts, physical_ids
 
-__all__ = ["AwsFront", "_operation"]
+__all__ = ["PLATFORM_ACCESS_KEY_ID", "PLATFORM_PRINCIPAL_ARN", "AwsFront", "_operation"]
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                "trailers", "transfer-encoding", "upgrade", "content-length", "expect"}
-_CFN_TEMPLATE_ACTIONS = {"CreateStack", "UpdateStack", "CreateChangeSet"}
 
 
 @dataclass
@@ -136,9 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
                     headers.append(("Retry-After", str(fault.retry_after)))
                 self._send(status, headers, payload)
                 return
-            denial = self._check_rules(service, action, body)
-            if denial is not None:
-                self._send(*denial)
+            answer = front._rules.before(service, action, self.headers, body, self.path)
+            if answer is not None:
+                self._send(*answer)
                 return
             self._forward(body, service, action, proto)
         except (BrokenPipeError, ConnectionResetError):
@@ -154,20 +153,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(status, headers, payload)
             except OSError:
                 pass
-
-    def _check_rules(self, service: str, action: str, body: bytes) -> tuple[int, list, bytes] | None:
-        if service == "sts" and action == "AssumeRole":
-            fields = form(body)
-            role_arn = first(fields, "RoleArn") or ""
-            document = self.front._trust.get(role_arn)
-            if document is None or not external_id_allowed(document, first(fields, "ExternalId")):
-                return error_response("query", "sts", "AccessDenied", access_denied_message(role_arn), 403)
-        elif service == "cloudformation" and action in _CFN_TEMPLATE_ACTIONS:
-            missing = missing_capability(form(body))
-            if missing:
-                message = f"Requires capabilities : [{missing}]"
-                return error_response("query", "cloudformation", "InsufficientCapabilitiesException", message, 400)
-        return None
 
     def _exchange(self, headers: list[tuple[str, str]], body: bytes, command: str = "", path: str = "",
                   ) -> tuple[int, str, list[tuple[str, str]], bytes]:
@@ -198,12 +183,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _forward(self, body: bytes, service: str, action: str, proto: str) -> None:
         status, reason, headers, payload = self._exchange(list(self.headers.items()), body)
         encoded = any(name.lower() == "content-encoding" for name, _ in headers)
-        if service == "cloudformation" and proto == "query" and action in _SCRIPTED_ACTIONS and not encoded:
+        if service == "cloudformation" and proto == "query" and not encoded:
+            fields, region = form(body), credential_scope(self.headers, self.path)[1]
+            # moto already acted: whatever fails here, its own answer beats none.
             try:
-                payload = self.front._stacks.on_response(
-                    action, form(body), credential_scope(self.headers, self.path)[1], status, payload,
-                    self._physical_ids)
-            except Exception as exc:  # noqa: BLE001 - moto already acted; its own answer beats none
+                fields = self.front._rules.after(action, fields, self.headers, self.path) if status == 200 else fields
+            except Exception as exc:  # noqa: BLE001
+                self.front.last_error = exc
+            try:
+                if action in _SCRIPTED_ACTIONS:
+                    payload = self.front._stacks.on_response(action, fields, region, status, payload,
+                                                             self._physical_ids)
+            except Exception as exc:  # noqa: BLE001
                 self.front.last_error = exc
         if status == 200 and not encoded:
             payload = self.front._override(service, self.command, self.path, payload)
@@ -249,7 +240,7 @@ class AwsFront:
         self._latencies: list[tuple[str, str, float]] = []
         self._requests: list[tuple[str, str]] = []
         self._conns: set[socket.socket] = set()
-        self._trust = TrustPolicies(self.upstream, self.upstream_timeout)
+        self._rules = FrontRules(self.upstream, self.upstream_timeout)
         self._stacks = StackScripts(default_stack_seconds)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

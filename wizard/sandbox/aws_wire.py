@@ -1,8 +1,8 @@
 """AWS wire-format helpers for the sandbox front (see ``aws_front``).
 
 Which service/operation a raw request is, which protocol its answer must speak, how
-AWS spells an error in that protocol, and the two checks moto skips (trust-policy
-ExternalId, CloudFormation IAM capabilities). Nothing here logs: bodies hold secrets.
+AWS spells an error in that protocol, and the checks moto skips (trust-policy ExternalId,
+CloudFormation IAM capabilities). Nothing here logs: bodies hold secrets.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-import threading
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -26,6 +25,7 @@ _REST_XML = {"s3", "route53", "cloudfront"}
 _UNSIGNED_STS = {"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"}
 
 _SCOPE_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/([^/,\s]+)/aws4_request")
+_KEY_RE = re.compile(r"Credential=([^/,\s]+)/")
 _QUERY_SCOPE_RE = re.compile(r"^[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request$")
 
 
@@ -44,9 +44,10 @@ def read_body(rfile: Any, headers: Mapping[str, str]) -> bytes:
     return rfile.read(length) if length > 0 else b""
 
 
-def isolated_boto3_session() -> Any:
+def isolated_boto3_session(access_key: str = "testing") -> Any:
     """A boto3 session blind to ~/.aws and AWS_PROFILE: a profile named in the
-    environment but missing from the config file would make client creation raise."""
+    environment but missing from the config file would make client creation raise.
+    moto tells accounts and assumed roles apart by ``access_key``; it checks no secret."""
     import os
 
     import boto3
@@ -58,7 +59,7 @@ def isolated_boto3_session() -> Any:
         "credentials_file": (None, None, os.devnull, None),
     })
     return boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1", botocore_session=core
+        aws_access_key_id=access_key, aws_secret_access_key="testing", region_name="us-east-1", botocore_session=core
     )
 
 
@@ -88,6 +89,15 @@ def credential_scope(headers: Mapping[str, str], path: str = "") -> tuple[str, s
     cred = first(parse_qs(urlsplit(path).query), "X-Amz-Credential")
     m = _QUERY_SCOPE_RE.match(cred or "")
     return (m.group(2), m.group(1)) if m else ("", "")
+
+
+def access_key_id(headers: Mapping[str, str], path: str = "") -> str:
+    """Who signed the request (SigV4's credential scope, or a presigned URL's)."""
+    m = _KEY_RE.search(lower_headers(headers).get("authorization", ""))
+    if m:
+        return m.group(1)
+    cred = first(parse_qs(urlsplit(path).query), "X-Amz-Credential") or ""
+    return cred.split("/", 1)[0]
 
 
 def _operation(headers: Mapping[str, str], body: bytes, path: str = "") -> tuple[str, str]:
@@ -173,43 +183,45 @@ def policy_document(raw: Any) -> dict:
     return {}
 
 
-def _as_list(value: Any) -> list:
+def as_list(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
 
 
-def _allows_assume_role(statement: dict) -> bool:
+def allows_assume_role(statement: dict) -> bool:
     if str(statement.get("Effect", "")).lower() != "allow":
         return False
-    actions = [str(a).lower() for a in _as_list(statement.get("Action"))]
+    actions = [str(a).lower() for a in as_list(statement.get("Action"))]
     return any(a in ("sts:assumerole", "sts:*", "*") for a in actions)
 
 
+def external_id_condition_holds(statement: dict, external_id: str | None) -> bool:
+    """Whether one statement's sts:ExternalId conditions (if any) accept this ExternalId.
+    Other condition keys are not evaluated: the sandbox has no request context for them."""
+    patterns: list[tuple[str, list[str]]] = []
+    for operator, block in (statement.get("Condition") or {}).items():
+        if operator not in ("StringEquals", "StringLike") or not isinstance(block, dict):
+            continue
+        for key, values in block.items():
+            # Condition keys are case-insensitive in IAM.
+            if key.lower() == "sts:externalid":
+                patterns.append((operator, [str(v) for v in as_list(values)]))
+    if not patterns:
+        return True
+    return external_id is not None and all(
+        any(external_id == v if op == "StringEquals" else fnmatch.fnmatchcase(external_id, v) for v in vals)
+        for op, vals in patterns
+    )
+
+
 def external_id_allowed(document: dict, external_id: str | None) -> bool:
-    """True when some Allow sts:AssumeRole statement is satisfied as far as
-    sts:ExternalId goes. Principals and other condition keys are moto's business
-    (it ignores them), so a statement without an ExternalId condition satisfies."""
-    statements = [s for s in _as_list(document.get("Statement")) if isinstance(s, dict) and _allows_assume_role(s)]
+    """True when some Allow sts:AssumeRole statement is satisfied as far as sts:ExternalId
+    goes, whoever the principal (the front checks principals separately: iam_policies)."""
+    statements = [s for s in as_list(document.get("Statement")) if isinstance(s, dict) and allows_assume_role(s)]
     if not statements:
         return True  # Nothing to compare against: do not be stricter than moto here.
-    for statement in statements:
-        patterns: list[tuple[str, list[str]]] = []
-        for operator, block in (statement.get("Condition") or {}).items():
-            if operator not in ("StringEquals", "StringLike") or not isinstance(block, dict):
-                continue
-            for key, values in block.items():
-                # Condition keys are case-insensitive in IAM.
-                if key.lower() == "sts:externalid":
-                    patterns.append((operator, [str(v) for v in _as_list(values)]))
-        if not patterns:
-            return True
-        if external_id is not None and all(
-            any(external_id == v if op == "StringEquals" else fnmatch.fnmatchcase(external_id, v) for v in vals)
-            for op, vals in patterns
-        ):
-            return True
-    return False
+    return any(external_id_condition_holds(statement, external_id) for statement in statements)
 
 
 _ROLE_ARN_RE = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):role/(?:[^/]+/)*([\w+=,.@-]+)$")
@@ -221,54 +233,11 @@ def parse_role_arn(role_arn: str) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
-class TrustPolicies:
-    """Reads role trust policies straight from moto (not through the front)."""
-
-    def __init__(self, upstream: str, timeout: float) -> None:
-        self._upstream, self._timeout = upstream, timeout
-        self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def _client(self, account: str) -> Any:
-        with self._lock:  # botocore client creation is not thread-safe; using a client is.
-            if account not in self._clients:
-                from botocore.config import Config
-
-                config = Config(retries={"total_max_attempts": 2, "mode": "standard"}, read_timeout=self._timeout)
-                client = isolated_boto3_session().client("iam", endpoint_url=self._upstream, config=config)
-
-                def pick_account(request: Any, **_: Any) -> None:
-                    # moto serves many accounts and honours this header before the access key,
-                    # so cross-account roles (the point of an ExternalId) are found too.
-                    request.headers["x-moto-account-id"] = account
-
-                client.meta.events.register("before-sign.iam.*", pick_account)
-                self._clients[account] = client
-            return self._clients[account]
-
-    def get(self, role_arn: str) -> dict | None:
-        """The role's trust policy, or None when no such role exists."""
-        from botocore.exceptions import ClientError
-
-        parsed = parse_role_arn(role_arn)
-        if parsed is None:
-            return None
-        try:
-            role = self._client(parsed[0]).get_role(RoleName=parsed[1])["Role"]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
-                return None
-            raise
-        if role.get("Arn") != role_arn:  # The same name under another path is another role.
-            return None
-        return policy_document(role.get("AssumeRolePolicyDocument"))
-
-
-def access_denied_message(role_arn: str) -> str:
-    return (
-        "User: arn:aws:iam::123456789012:user/sandbox is not authorized to perform: "
-        f"sts:AssumeRole on resource: {role_arn}"
-    )
+def access_denied_message(caller_arn: str, role_arn: str) -> str:
+    # STS's own wording for a refused AssumeRole (AWS STS API reference, AssumeRole, Errors;
+    # IAM User Guide, "Troubleshoot IAM roles": "User: <arn> is not authorized to perform:
+    # sts:AssumeRole on resource: <role arn>").
+    return f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
 
 
 # --- CloudFormation capabilities --------------------------------------------------

@@ -35,6 +35,11 @@ _AZURE_ENV = ("AZURE_CLOUD", "AZURE_AUTHORITY_HOST", "PORTER_AZURE_ARM_URL", "PO
 DEMO_GCP_SECONDS = 3.0
 #: Where the sandbox "downloads" the service-account key, for the key screen to suggest.
 SANDBOX_GCP_KEY_ENV = "PORTER_SANDBOX_GCP_KEY"
+#: The link the sandbox's Porter dashboard "shows" for AWS, which the grant screen offers.
+SANDBOX_PORTER_LINK_ENV = "PORTER_SANDBOX_DASHBOARD_LINK"
+#: The project of the sandbox's Porter (its API double), and how long it takes to "build" a cluster.
+SANDBOX_PORTER_PROJECT = "1"
+DEMO_PORTER_PROVISION_SECONDS = 20.0
 
 _AWS_ENV = ("AWS_ENDPOINT_URL_SERVICE_QUOTAS", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
             "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
@@ -55,6 +60,7 @@ class Sandbox:
         self._saved_env: dict[str, str | None] = {}
         self._azure = None
         self._gcp = None
+        self._porter = None
 
     def start(self) -> Sandbox:
         from moto.server import ThreadedMotoServer
@@ -74,6 +80,9 @@ class Sandbox:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
+        from .porter_template import publish_porter_template
+
+        publish_porter_template(self.moto_url, SANDBOX_ACCOUNT)  # where Porter's link finds its template
         self.front = AwsFront(self.moto_url,
                               default_stack_seconds=DEMO_STACK_SECONDS if self.demo_pacing else 0.0)
         endpoint = self.front.start()
@@ -111,11 +120,49 @@ class Sandbox:
 
     def prepare(self, cloud: str) -> None:
         """Start a cloud's doubles the first time the wizard reaches that cloud: an AWS demo
-        never pays for Azure's (certificates, three HTTPS servers)."""
+        never pays for Azure's (certificates, three HTTPS servers). Porter's API double starts
+        with the first cloud, since every flow begins by asking how Porter is reached."""
+        self.porter()
+        if cloud == "aws" and not os.environ.get(SANDBOX_PORTER_LINK_ENV):
+            self._set_env({SANDBOX_PORTER_LINK_ENV: self.porter_dashboard_link()})
         if cloud == "azure":
             self.azure()
         elif cloud == "gcp":
             self.gcp()
+
+    def porter(self):
+        """The local double of Porter's API, started once, and a Porter "login" for it in the
+        PORTER_* variables (which Porter's CLI, and so the wizard, read before its config file):
+        the sandbox shows the API path, and a real ~/.porter login is never used."""
+        if self._porter is None:
+            import secrets as _secrets
+
+            from .porter import PorterDouble
+
+            token = "sandbox-porter-" + _secrets.token_hex(16)
+            self._porter = PorterDouble(
+                token=token, project_id=SANDBOX_PORTER_PROJECT, aws_endpoint=self.endpoint or None,
+                provision_seconds=DEMO_PORTER_PROVISION_SECONDS if self.demo_pacing else 0.0).start()
+            self._set_env({"PORTER_HOST": self._porter.url, "PORTER_PROJECT": SANDBOX_PORTER_PROJECT,
+                           "PORTER_TOKEN": token, "PORTER_CLUSTER": None,
+                           "PORTER_CA_BUNDLE": self._porter.ca_path})
+        return self._porter
+
+    def porter_dashboard_link(self) -> str:
+        """The link Porter's dashboard would show on its AWS Grant permissions page, for the
+        by-hand path: like the dashboard (GrantAWSPermissions.tsx), Porter is told the role and a
+        new ExternalId first, then the link carries them to the console."""
+        import uuid
+
+        from ..aws.role_stack import quick_create_url
+        from ..porter.client import PorterClient
+        from ..porter.login import find_login
+
+        external_id = str(uuid.uuid4())
+        login = find_login()
+        if login is not None:
+            PorterClient(login).connect_aws(f"arn:aws:iam::{SANDBOX_ACCOUNT}:role/porter-manager", external_id)
+        return quick_create_url(SANDBOX_REGION, "aws", external_id)
 
     def azure(self):
         """The local Entra ID / ARM / Graph doubles, started once, with the Azure SDKs' own
@@ -192,8 +239,11 @@ class Sandbox:
         """Forget every resource and injected fault: a clean account, as at start (for tests)."""
         import urllib.request
 
+        from .porter_template import publish_porter_template
+
         urllib.request.urlopen(urllib.request.Request(f"{self.moto_url}/moto-api/reset",
                                                       method="POST"), timeout=10).close()
+        publish_porter_template(self.moto_url, SANDBOX_ACCOUNT)  # the reset emptied its bucket
         if self.front:
             self.front.clear()
             self.front.reset_log()
@@ -201,6 +251,8 @@ class Sandbox:
             self.quotas.clear()  # back to defaults, where increases are approved at once
         self.reset_azure()
         self.reset_gcp()
+        if self._porter:
+            self._porter.clear()
 
     def reset_azure(self) -> None:
         """Azure's doubles back to their seed (the AWS side untouched: it is slower to reset)."""
@@ -209,6 +261,8 @@ class Sandbox:
             self._azure_pacing()
 
     def stop(self) -> None:
+        if self._porter:
+            self._porter.stop()
         if self._gcp:
             self._gcp.stop()
         if self._azure:
