@@ -15,6 +15,7 @@ from wizard.aws.keys import needs_session_token, validate_key_id, validate_secre
 from wizard.errors import WizardError
 from wizard.state import SecretRecord
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import IdentityFailed, IdentityFound, ProfilesLoaded
 from .widgets.error_panel import ErrorPanel
@@ -49,7 +50,7 @@ class AwsAccountScreen(WizardScreen):
         with Vertical(id="keys"):
             problem = self.ctx.secrets.problem()
             if problem:
-                yield Static(f"{problem.what}\n{problem.next_step}", classes="warning", id="keyring-problem")
+                yield Static(plain(f"{problem.what}\n{problem.next_step}"), classes="warning", id="keyring-problem")
             yield Field("Access key ID", input_id="key-id", validate=validate_key_id,
                         placeholder="AKIA…")
             yield Field("Secret access key", input_id="secret", validate=validate_secret,
@@ -74,7 +75,7 @@ class AwsAccountScreen(WizardScreen):
         self.post_message(ProfilesLoaded(aws_session.list_profiles()))
 
     def on_profiles_loaded(self, message: ProfilesLoaded) -> None:
-        options = [Option(f"Profile: {name}", id=f"profile:{name}") for name in message.profiles]
+        options = [Option(plain(f"Profile: {name}"), id=f"profile:{name}") for name in message.profiles]
         options.append(Option("Default credential chain (environment, SSO, instance role)", id=DEFAULT))
         options.append(Option("Type an access key…", id=KEYS))
         source = self.query_one("#source", OptionList)
@@ -166,7 +167,7 @@ class AwsAccountScreen(WizardScreen):
             return  # an answer for a source the user has since moved away from
         self._identity = message
         self.query_one("#identity", Static).update(
-            f"✓ Account {message.account}, as {message.arn}")
+            plain(f"✓ Account {message.account}, as {message.arn}"))
         field = self.query_one("#account-id-field", Field)
         if not field.input.value.strip():
             field.input.value = message.account

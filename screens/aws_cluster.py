@@ -8,6 +8,7 @@ from textual.widgets import Button, Static
 
 from wizard.aws.plan import TAG_KEY, plan_for
 
+from .plain import plain
 from .base import WizardScreen
 
 
@@ -17,12 +18,12 @@ class AwsClusterScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         state, aws = self.ctx.state, self.ctx.state.aws
         plan = plan_for(state.project, aws.region)
-        yield Static(f"Your cluster {plan.name} is running", classes="title")
+        yield Static(plain(f"Your cluster {plan.name} is running"), classes="title")
         yield Static(
-            f"Cluster     {aws.cluster_arn}\nRegion      {aws.region}\nAccount     {aws.account_id}\n"
+            plain(f"Cluster     {aws.cluster_arn}\nRegion      {aws.region}\nAccount     {aws.account_id}\n"
             f"Nodes       {plan.nodes_desired} × {plan.node_type} (scales {plan.nodes_min}–{plan.nodes_max})\n"
             f"Cost        about ${aws.cost_monthly or '?'} a month\n"
-            f"Tag         {TAG_KEY}={plan.name}\nProvisioned {aws.provisioned_at}", classes="facts")
+            f"Tag         {TAG_KEY}={plan.name}\nProvisioned {aws.provisioned_at}"), classes="facts")
         yield Static(
             "Porter manages it through the PorterRole role. To remove everything, use Tear down: "
             "it deletes the cluster first and the role after, as Porter requires.", classes="lead")

@@ -14,7 +14,6 @@ import os
 
 from datetime import datetime, timezone
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -28,6 +27,7 @@ from wizard.browser import can_open_browser, open_page
 from wizard.errors import WizardError
 from wizard.logs import log
 
+from .plain import plain, printable
 from .base import WizardScreen
 
 # Set by the sandbox: the link its stand-in for Porter's dashboard shows (by-hand path).
@@ -65,16 +65,16 @@ class AwsGrantScreen(WizardScreen):
             self.wizard.save_progress()
         yield Static("Grant Porter access to your account", classes="title")
         yield Static(
-            "Porter manages your cluster by assuming an IAM role in your account; no access keys "
+            plain("Porter manages your cluster by assuming an IAM role in your account; no access keys "
             f"leave it. The CloudFormation stack {aws.stack_name} creates that role. It trusts "
             f"Porter's AWS identity ({rs.PLATFORM_PRINCIPAL}) alone, and only when it presents "
-            "this project's ExternalId.", classes="lead")
+            "this project's ExternalId."), classes="lead")
         if self._manual:
             suggested = os.environ.get(SANDBOX_PORTER_LINK_ENV, "") if self.ctx.sandbox else ""
             yield PorterLinkAsk(aws.external_id, suggested=suggested, id="porter-ask")
         elif self.ctx.state.porter_mode == "standalone":
-            yield Static(STANDALONE, id="standalone-note", classes="lead")
-        yield Static(Text(self._facts()), id="facts", classes="facts")
+            yield Static(plain(STANDALONE), id="standalone-note", classes="lead")
+        yield Static(plain(self._facts()), id="facts", classes="facts")
         yield Static("Looking for an existing stack…", id="status")
         with Horizontal(id="actions", classes="buttons"):
             yield Button("Create the stack now", id="create", variant="primary")
@@ -86,10 +86,10 @@ class AwsGrantScreen(WizardScreen):
             yield Button("Continue", id="continue", variant="primary")
         with Vertical(id="console-panel"):
             yield Static(
-                "Open this link while signed in to the AWS console as account "
+                plain("Open this link while signed in to the AWS console as account "
                 f"{aws.account_id}. At the bottom of the page, tick “I acknowledge that AWS "
                 "CloudFormation might create IAM resources with custom names” and press Create "
-                "stack. The wizard watches for the stack and says when it is ready.")
+                "stack. The wizard watches for the stack and says when it is ready."))
             yield Input(id="link", classes="link")
             with Horizontal(classes="buttons"):
                 yield Button("Copy link", id="copy")
@@ -109,7 +109,7 @@ class AwsGrantScreen(WizardScreen):
 
     def _say(self, text: str) -> None:
         # Stack reasons and pasted values are the cloud's and the user's words: never markup.
-        self.query_one("#status", Static).update(Text(text))
+        self.query_one("#status", Static).update(plain(text))
 
     def on_mount(self) -> None:
         self.query_one("#console-panel").display = False
@@ -131,7 +131,7 @@ class AwsGrantScreen(WizardScreen):
         self.wizard.save_progress()
         self.query_one("#porter-ask").display = False
         facts = self.query_one("#facts", Static)
-        facts.update(Text(self._facts()))
+        facts.update(plain(self._facts()))
         facts.display = True
         self._say("Looking for an existing stack…")
         self._look()
@@ -330,7 +330,7 @@ class AwsGrantScreen(WizardScreen):
         if info.usable and info.role_arn:
             progress.stop(f"{info.status}.")
             if message.failure:  # UPDATE_ROLLBACK_COMPLETE: the old role is still there
-                self.notify(f"The update was rolled back: {message.failure}", severity="warning",
+                self.notify(printable(f"The update was rolled back: {message.failure}"), severity="warning",
                             title="Update did not apply", timeout=12, markup=False)
             self._record(info)
             self.query_one("#console-panel").display = False

@@ -19,6 +19,7 @@ from wizard.aws.connection import work_session
 from wizard.aws.plan import plan_for
 from wizard.aws.provision import Run, provision, steps
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import RunFinished, RunStopped, StepChanged
 from .widgets.confirm_modal import ConfirmModal
@@ -39,15 +40,15 @@ class AwsProvisionScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         state, aws = self.ctx.state, self.ctx.state.aws
         plan = plan_for(state.project, aws.region)
-        yield Static(f"Provision {plan.name} in {plan.region}", classes="title")
+        yield Static(plain(f"Provision {plan.name} in {plan.region}"), classes="title")
         yield Static(
-            f"Creates, with your own credentials, in account {aws.account_id}: a VPC "
+            plain(f"Creates, with your own credentials, in account {aws.account_id}: a VPC "
             f"({plan.vpc_cidr}) with public and private subnets in {plan.zones} zones, internet and "
             f"NAT gateways, a Network Load Balancer, and EKS {plan.kubernetes_version} with "
             f"{plan.nodes_desired} × {plan.node_type} nodes (up to {plan.nodes_max}). Everything "
-            f"is tagged porter.run/cluster={plan.name}. This takes up to 30 minutes.", classes="lead")
+            f"is tagged porter.run/cluster={plan.name}. This takes up to 30 minutes."), classes="lead")
         yield StepList([(key, label) for key, label, _ in steps()], id="steps")
-        yield Static(self._intro(), id="provision-status")
+        yield Static(plain(self._intro()), id="provision-status")
         yield ErrorPanel(id="error")
         with Horizontal(classes="buttons"):
             yield Button("Provision" if aws.provision_status != "running" else "Resume",
@@ -102,7 +103,7 @@ class AwsProvisionScreen(WizardScreen):
         self.wizard.save_progress()
         took = int(time.monotonic() - (self._started or time.monotonic()))
         self.query_one("#provision-status", Static).update(
-            f"✓ Provisioned in {took // 60}:{took % 60:02d}.")
+            plain(f"✓ Provisioned in {took // 60}:{took % 60:02d}."))
         self.query_one("#continue").display = True
         self.query_one("#continue").focus()
 
@@ -115,7 +116,7 @@ class AwsProvisionScreen(WizardScreen):
         else:
             text = "Stopped. What was made stays in your account; Resume continues from there."
         self.wizard.save_progress()
-        self.query_one("#provision-status", Static).update(text)
+        self.query_one("#provision-status", Static).update(plain(text))
         button = self.query_one("#provision", Button)
         button.label, button.display = "Resume", True
         button.focus()

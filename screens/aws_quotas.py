@@ -18,6 +18,7 @@ from wizard.aws.connection import work_session
 from wizard.aws.plan import plan_for
 from wizard.errors import WizardError
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import QuotaChecked, QuotaChecksDone, QuotaRequestFailed, QuotaRequestUpdate
 from .widgets.quota_row import QuotaHeader, QuotaRow
@@ -41,7 +42,7 @@ class AwsQuotasScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         aws = self.ctx.state.aws
-        yield Static(f"Check the account's limits in {aws.region}", classes="title")
+        yield Static(plain(f"Check the account's limits in {aws.region}"), classes="title")
         yield Static(
             "AWS caps how much of each resource an account may have in a region. The wizard "
             "compares those service quotas with what the cluster needs plus what you already use.",
@@ -190,9 +191,9 @@ class AwsQuotasScreen(WizardScreen):
         button, why = self.query_one("#continue", Button), self.query_one("#why", Static)
         button.disabled = bool(pending or problems)
         if pending:
-            why.update(f"Checking {len(pending)} more quota(s)…")
+            why.update(plain(f"Checking {len(pending)} more quota(s)…"))
         elif problems:
-            why.update("Provisioning waits until every quota has room:\n  • " + "\n  • ".join(problems))
+            why.update(plain("Provisioning waits until every quota has room:\n  • " + "\n  • ".join(problems)))
         else:
             why.update("✓ Every quota has room for the cluster.")
             button.focus()
@@ -209,8 +210,8 @@ class AwsQuotasScreen(WizardScreen):
         if show:
             lines = [f"{c.need.label} (ask for {c.desired}): {q.console_url(c.need, aws.region, partition)}"
                      for c in short]
-            links.update("Request these in the AWS console (Service Quotas), then press Check again:\n"
-                         + "\n".join(lines))
+            links.update(plain("Request these in the AWS console (Service Quotas), then press Check again:\n"
+                         + "\n".join(lines)))
             self.wizard.exit_notes["quota-links"] = "Quota increases to request:\n" + "\n".join(lines)
 
     @on(Checkbox.Changed, "#auto")

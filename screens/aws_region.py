@@ -6,6 +6,7 @@ from textual.widgets.option_list import Option
 from wizard.aws import regions as aws_regions
 from wizard.aws.connection import work_session
 
+from .plain import plain
 from .region_screen import RegionScreen
 
 
@@ -33,7 +34,7 @@ class AwsRegionScreen(RegionScreen):
         label = f"{region.code:<16} {region.name}"
         if not region.usable:
             label += "  (not enabled in this account)"
-        return Option(label, id=region.code, disabled=not region.usable)
+        return Option(plain(label), id=region.code, disabled=not region.usable)
 
     def current(self) -> str:
         return self.ctx.state.aws.region or self.ctx.state.aws.home_region

@@ -15,6 +15,7 @@ from wizard.aws.sweep import sweep
 from wizard.aws.teardown import steps, teardown
 from wizard.errors import Cancelled, WizardError
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import RunFinished, RunStopped, StepChanged, SweepDone
 from .widgets.confirm_modal import ConfirmModal
@@ -40,12 +41,12 @@ class AwsTeardownScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         state, aws = self.ctx.state, self.ctx.state.aws
-        yield Static(f"Tear down {state.project} in {aws.region}", classes="title")
+        yield Static(plain(f"Tear down {state.project} in {aws.region}"), classes="title")
         yield Static(
-            "Deletes what the wizard provisioned, newest first (node group, cluster, load "
+            plain("Deletes what the wizard provisioned, newest first (node group, cluster, load "
             "balancer, NAT gateway, network, IAM roles). Only resources tagged "
             f"{TAG_KEY}={state.project} are touched. The PorterRole stack is deleted only after, "
-            "and only if you confirm that separately: Porter needs the role to delete anything.",
+            "and only if you confirm that separately: Porter needs the role to delete anything."),
             classes="lead")
         yield StepList([(key, label) for key, label, _ in steps()], id="steps")
         yield Static("Nothing has been deleted yet.", id="teardown-status")
@@ -86,7 +87,7 @@ class AwsTeardownScreen(WizardScreen):
                              lambda yes: then() if yes else self._said("Nothing was deleted."))
 
     def _said(self, text: str) -> None:
-        self.query_one("#teardown-status", Static).update(text)
+        self.query_one("#teardown-status", Static).update(plain(text))
 
     def _run_obj(self) -> Run:
         state = self.ctx.state
@@ -177,7 +178,7 @@ class AwsTeardownScreen(WizardScreen):
             self._offer("delete-stack", "done")
             return
         lines = [f"{lo.kind:<18} {lo.ident}\n  {lo.console_url(partition)}" for lo in self._leftovers]
-        box.update("Still in the account:\n" + "\n".join(lines))
+        box.update(plain("Still in the account:\n" + "\n".join(lines)))
         box.display = True
         self.wizard.exit_notes["leftovers"] = "Left in the account after teardown:\n" + "\n".join(lines)
         deletable = [lo for lo in self._leftovers if lo.kind in DELETABLE]

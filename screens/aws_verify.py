@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -19,6 +18,7 @@ from wizard.aws import verify
 from wizard.aws.role_stack import RoleStack
 from wizard.errors import WizardError
 
+from .plain import plain
 from .base import WizardScreen
 from .worker_tools import cancelled as _cancelled
 from .worker_tools import interruptible_sleep as _sleep
@@ -37,7 +37,7 @@ class AwsVerifyScreen(WizardScreen):
             "Porter alone, with this project's ExternalId; its policies must be attached; and IAM's "
             "policy simulator must allow what building the cluster needs. The wizard never assumes "
             "the role: only Porter can.", classes="lead")
-        yield Static(Text(f"Role        {aws.role_arn}\nExternalId  {aws.external_id}"), classes="facts")
+        yield Static(plain(f"Role        {aws.role_arn}\nExternalId  {aws.external_id}"), classes="facts")
         with Horizontal(id="working", classes="progress-line"):
             yield LoadingIndicator()
             yield Static("Reading the role…", id="verify-status")
@@ -79,8 +79,8 @@ class AwsVerifyScreen(WizardScreen):
     def on_verify_retrying(self, message: VerifyRetrying) -> None:
         n = message.notice
         self.query_one("#verify-status", Static).update(
-            f"The role is not there yet: {n.reason}. Retrying in {n.wait_s:g} s "
-            f"(attempt {n.attempt} of {n.of}).")
+            plain(f"The role is not there yet: {n.reason}. Retrying in {n.wait_s:g} s "
+            f"(attempt {n.attempt} of {n.of})."))
 
     def on_verified(self, message: Verified) -> None:
         aws, checked = self.ctx.state.aws, message.identity  # a verify.RoleCheck
@@ -88,7 +88,7 @@ class AwsVerifyScreen(WizardScreen):
         aws.verified_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.wizard.save_progress()
         self.query_one("#working").display = False
-        self.query_one("#result", Static).update(Text(
+        self.query_one("#result", Static).update(plain(
             "✓ Verified with your own credentials:\n"
             f"  Trust       Porter only ({checked.trusted})\n"
             "  ExternalId  matches this project's\n"

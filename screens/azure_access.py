@@ -17,6 +17,7 @@ from wizard.azure.cloud import current_cloud
 from wizard.azure.connection import porter_credential
 from wizard.errors import WizardError
 
+from .plain import plain
 from .azure_messages import Loaded
 from .job_screen import JobScreen
 from .messages import StepFailed
@@ -51,18 +52,18 @@ class AzureAccessScreen(JobScreen):
         yield Static("Role and service principal", classes="title")
         if self._admin_path:
             yield Static(
-                f"Porter manages the cluster as a service principal, {access.APP_NAME}, holding the "
+                plain(f"Porter manages the cluster as a service principal, {access.APP_NAME}, holding the "
                 f"custom role {role.ROLE_NAME} (everything except elevating access, blueprint "
                 "assignments and sharing galleries) on this subscription, and seven Microsoft Graph "
                 "permissions it needs for workload identities. The wizard creates what is missing "
                 "and reuses what exists. Its client secret goes to your OS keyring; Azure expires it "
-                "after 365 days and the wizard reminds you.", classes="lead")
+                "after 365 days and the wizard reminds you."), classes="lead")
             if self.START_LABEL and self.ctx.state.azure.setup_done_at:
                 yield Static("Done earlier; running it again only checks each piece.", classes="field-hint")
         else:
             yield Static(
-                f"Checking the service principal {az.client_id}: its role on the subscription, and "
-                "which Microsoft Graph permissions it was granted.", classes="lead")
+                plain(f"Checking the service principal {az.client_id}: its role on the subscription, and "
+                "which Microsoft Graph permissions it was granted."), classes="lead")
 
     def status_text(self) -> str:
         return "" if self.ctx.state.azure.setup_done_at else "Nothing has been changed yet."
@@ -86,7 +87,7 @@ class AzureAccessScreen(JobScreen):
             super().start()
             return
         self.query_one("#start").disabled = True
-        self.query_one("#job-status", Static).update(f"Looking for {role.ROLE_NAME}…")
+        self.query_one("#job-status", Static).update(plain(f"Looking for {role.ROLE_NAME}…"))
         self._look_up_role()
 
     @work(thread=True, exclusive=True, group="role")
@@ -114,8 +115,8 @@ class AzureAccessScreen(JobScreen):
                 self.start()
             else:
                 self.query_one("#job-status", Static).update(
-                    f"Nothing changed. Porter needs {role.ROLE_NAME} as its docs define it; fix it in "
-                    "the portal (Subscriptions → Access control (IAM) → Roles) or press Set up again.")
+                    plain(f"Nothing changed. Porter needs {role.ROLE_NAME} as its docs define it; fix it in "
+                    "the portal (Subscriptions → Access control (IAM) → Roles) or press Set up again."))
         self.app.push_screen(ConfirmModal(
             f"Change the existing {role.ROLE_NAME} role?",
             "A role with this name exists in the subscription but differs from what Porter needs:\n  • "

@@ -10,6 +10,7 @@ from textual.widgets import Button, Static
 from wizard.azure.plan import TAG_KEY, plan_for
 from wizard.reminders import credential_statuses
 
+from .plain import plain
 from .base import WizardScreen
 
 
@@ -20,21 +21,21 @@ class AzureClusterScreen(WizardScreen):
         state, az = self.ctx.state, self.ctx.state.azure
         plan = plan_for(state.project, az.region, az.tier)
         secret = next((s for s in credential_statuses(state) if s.name == az.secret_name), None)
-        yield Static(f"Your cluster {plan.cluster_name} is running", classes="title")
+        yield Static(plain(f"Your cluster {plan.cluster_name} is running"), classes="title")
         yield Static(
-            f"Cluster        {az.cluster_id}\nResource group {plan.resource_group}  ({az.region})\n"
+            plain(f"Cluster        {az.cluster_id}\nResource group {plan.resource_group}  ({az.region})\n"
             f"Subscription   {az.subscription_name} ({az.subscription_id})\n"
             f"Tier           {plan.tier}\n"
             f"Nodes          {plan.nodes_min} × {plan.node_size} (scales {plan.nodes_min}–{plan.nodes_max})\n"
             f"Registry       {az.login_server or plan.registry_name}\n"
             f"OIDC issuer    {az.oidc_issuer or '?'}\n"
             f"Cost           about ${az.cost_monthly or '?'} a month\n"
-            f"Tag            {TAG_KEY}={plan.project}\nProvisioned    {az.provisioned_at}", classes="facts")
+            f"Tag            {TAG_KEY}={plan.project}\nProvisioned    {az.provisioned_at}"), classes="facts")
         yield Static(
-            f"Porter manages it as the service principal {az.client_id}. "
+            plain(f"Porter manages it as the service principal {az.client_id}. "
             + (secret.describe() + ". " if secret else "")
             + "Azure expires client secrets; when it does, the cluster keeps running but Porter can "
-            "no longer manage it, so rotate it before then.", classes="lead", id="secret-note")
+            "no longer manage it, so rotate it before then."), classes="lead", id="secret-note")
         with Horizontal(classes="buttons"):
             yield Button("Done", id="done", variant="primary")
             yield Button("Rotate the secret…", id="rotate")

@@ -10,6 +10,7 @@ from textual.widgets import Button, Checkbox, Label, RadioButton, RadioSet, Stat
 from wizard.azure.cost import TIER_ADVICE, estimate
 from wizard.azure.plan import TIERS, plan_for
 
+from .plain import plain
 from .cost_screen import CostScreen
 from .widgets.cost_table import cost_table
 
@@ -23,11 +24,11 @@ class AzureCostScreen(CostScreen):
     def compose_body(self) -> ComposeResult:
         az = self.ctx.state.azure
         tier = az.tier or "Free"
-        yield Static(f"Tier and cost in {az.region}", classes="title")
+        yield Static(plain(f"Tier and cost in {az.region}"), classes="title")
         yield Label("AKS tier (you can change it later, on the running cluster)", classes="field-label")
         with RadioSet(id="tier"):
             for name in TIERS:
-                yield RadioButton(f"{name}: {TIER_ADVICE[name]}", value=name == tier, id=f"tier-{name}")
+                yield RadioButton(plain(f"{name}: {TIER_ADVICE[name]}"), value=name == tier, id=f"tier-{name}")
         yield Static("Azure bills these to your subscription (cloud credits cover them too). "
                      "Porter's own fee is separate. Monthly, at pay-as-you-go prices:", classes="lead")
         yield Static("", id="cost-table", classes="facts")
@@ -45,8 +46,8 @@ class AzureCostScreen(CostScreen):
         cost = self._cost = estimate(plan_for(self.ctx.state.project, az.region, tier))
         self.query_one("#cost-table", Static).update(cost_table(cost))
         self.query_one("#prices-date", Static).update(
-            f"Prices as of {cost.prices_date}: list prices, not live. {cost.caveat}".strip())
-        self.query_one("#usage-note", Static).update(cost.usage_note)
+            plain(f"Prices as of {cost.prices_date}: list prices, not live. {cost.caveat}".strip()))
+        self.query_one("#usage-note", Static).update(plain(cost.usage_note))
         self.query_one("#acknowledge", Checkbox).label = (
             f"I understand this cluster costs about ${cost.total:,.0f} a month in my Azure "
             "subscription until I tear it down")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -14,6 +13,7 @@ from wizard.azure import providers, signin
 from wizard.azure.cloud import current_cloud
 from wizard.errors import WizardError
 
+from .plain import plain, styled
 from .azure_messages import ChecksDone, ProviderChanged
 from .base import WizardScreen
 from .messages import StepFailed
@@ -33,15 +33,15 @@ class AzureProvidersScreen(WizardScreen):
         az = self.ctx.state.azure
         yield Static("Register the resource providers", classes="title")
         yield Static(
-            f"Azure only lets a subscription create the kinds of resources whose provider is "
+            plain(f"Azure only lets a subscription create the kinds of resources whose provider is "
             f"registered. The wizard registers these in {az.subscription_name or az.subscription_id} "
             "(the portal's Subscriptions → Resource providers page); registering changes no "
-            "resources and costs nothing.", classes="lead")
+            "resources and costs nothing."), classes="lead")
         for namespace in ALL:
-            why = f"  [dim]({providers.WHY[namespace]})[/dim]" if namespace in providers.WHY else ""
+            why = ("  ", (f"({providers.WHY[namespace]})", "dim")) if namespace in providers.WHY else ()
             with Horizontal(classes="provider-row"):
-                yield Static(f"{namespace}{why}", classes="provider-name")
-                yield Static(Text("checking", style="dim"), id=self._row_id(namespace), classes="provider-state")
+                yield Static(styled(namespace, *why), classes="provider-name")
+                yield Static(plain("checking", style="dim"), id=self._row_id(namespace), classes="provider-state")
         yield Static("", id="providers-status")
         yield ErrorPanel(id="error")
         with Horizontal(classes="buttons"):
@@ -84,15 +84,15 @@ class AzureProvidersScreen(WizardScreen):
         state = message.state
         word = state.state if not state.error else f"failed: {state.error.title}"
         self.query_one(f"#{self._row_id(state.namespace)}", Static).update(
-            Text(word, style=_STYLE.get(state.state, "")))
+            plain(word, style=_STYLE.get(state.state, "")))
 
     def on_checks_done(self, _message: ChecksDone) -> None:
         failed = [r for r in self._results if r.error]
         if failed:
             self.query_one(ErrorPanel).show_error(failed[0].error)
             self.query_one("#providers-status", Static).update(
-                f"{len(failed)} provider(s) did not register; the others are done. Retry picks up "
-                "only what is left.")
+                plain(f"{len(failed)} provider(s) did not register; the others are done. Retry picks up "
+                "only what is left."))
             self.query_one("#retry").display = True
             self.query_one("#retry").focus()
             return

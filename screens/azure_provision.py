@@ -12,6 +12,7 @@ from wizard.azure.cloud import current_cloud
 from wizard.azure.connection import porter_credential
 from wizard.azure.plan import TAG_KEY, plan_for
 
+from .plain import plain
 from .job_screen import JobScreen
 from .worker_tools import cancelled, interruptible_sleep
 
@@ -36,14 +37,14 @@ class AzureProvisionScreen(JobScreen):
 
     def intro(self) -> ComposeResult:
         plan, az = self._plan, self.ctx.state.azure
-        yield Static(f"Provision {plan.cluster_name} in {plan.region}", classes="title")
+        yield Static(plain(f"Provision {plan.cluster_name} in {plan.region}"), classes="title")
         yield Static(
-            f"Creates, as the service principal {az.client_id}, in subscription "
+            plain(f"Creates, as the service principal {az.client_id}, in subscription "
             f"{az.subscription_name or az.subscription_id}: the resource group {plan.resource_group}, "
             f"a virtual network ({plan.vnet_cidr}), the container registry {plan.registry_name}, and "
             f"an AKS cluster ({plan.tier} tier, OIDC issuer and workload identity on) with "
             f"{plan.nodes_min} × {plan.node_size} nodes (up to {plan.nodes_max}). Everything is "
-            f"tagged {TAG_KEY}={plan.project}. This takes up to 30 minutes.", classes="lead")
+            f"tagged {TAG_KEY}={plan.project}. This takes up to 30 minutes."), classes="lead")
 
     def status_text(self) -> str:
         status = self.ctx.state.azure.provision_status

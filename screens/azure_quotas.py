@@ -18,6 +18,7 @@ from wizard.azure.connection import porter_credential
 from wizard.azure.plan import plan_for
 from wizard.errors import WizardError
 
+from .plain import plain
 from .azure_messages import Checked, ChecksDone, RequestUpdate
 from .base import WizardScreen
 from .widgets.quota_row import QuotaHeader, QuotaRow
@@ -41,12 +42,12 @@ class AzureQuotasScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         az = self.ctx.state.azure
-        yield Static(f"Check the subscription's vCPU quotas in {az.region}", classes="title")
+        yield Static(plain(f"Check the subscription's vCPU quotas in {az.region}"), classes="title")
         yield Static(
-            "Azure caps how many vCPUs a subscription may run in a region, in total and per VM "
+            plain("Azure caps how many vCPUs a subscription may run in a region, in total and per VM "
             f"family. The cluster's nodes need the numbers below; Porter recommends {q.RECOMMENDED} "
-            "of each so the cluster can grow.", classes="lead")
-        yield Checkbox(f"Request increases to {q.RECOMMENDED} automatically (recommended)",
+            "of each so the cluster can grow."), classes="lead")
+        yield Checkbox(plain(f"Request increases to {q.RECOMMENDED} automatically (recommended)"),
                        value=az.quota_auto, id="auto")
         with Vertical(id="quota-table"):
             yield QuotaHeader()
@@ -147,9 +148,9 @@ class AzureQuotasScreen(WizardScreen):
         if request.approved:
             row._result(Text("✓ increase approved; re-checking", style="green"), busy=True)
         elif request.done:
-            row._result(Text(f"✗ increase {request.state.lower()}", style="red"))
+            row._result(plain(f"✗ increase {request.state.lower()}", style="red"))
         else:
-            row._result(Text(f"… increase requested: {request.state}", style="yellow"), busy=True)
+            row._result(plain(f"… increase requested: {request.state}", style="yellow"), busy=True)
 
     def _explain(self) -> None:
         az, problems = self.ctx.state.azure, []
@@ -179,9 +180,9 @@ class AzureQuotasScreen(WizardScreen):
         button, why = self.query_one("#continue", Button), self.query_one("#why", Static)
         button.disabled = bool(pending or problems)
         if pending:
-            why.update(f"Checking {len(pending)} more quota(s)…")
+            why.update(plain(f"Checking {len(pending)} more quota(s)…"))
         elif problems:
-            why.update("Provisioning waits until both quotas have room:\n  • " + "\n  • ".join(problems))
+            why.update(plain("Provisioning waits until both quotas have room:\n  • " + "\n  • ".join(problems)))
         else:
             why.update("✓ Both quotas have room for the cluster.")
             button.focus()
@@ -197,9 +198,9 @@ class AzureQuotasScreen(WizardScreen):
         if show:
             url = q.portal_url(az.subscription_id, az.region, short[0].need.key)
             lines = [f"{c.need.label}: ask for {c.desired}" for c in short]
-            links.update("Request these in the Azure portal (Subscription → Usage + quotas, filter "
+            links.update(plain("Request these in the Azure portal (Subscription → Usage + quotas, filter "
                          f"Compute and {az.region}), then press Check again:\n" + "\n".join(lines)
-                         + f"\n{url}")
+                         + f"\n{url}"))
             self.wizard.exit_notes["quota-links"] = "Quota increases to request:\n" + "\n".join(lines) + f"\n{url}"
 
     @on(Checkbox.Changed, "#auto")

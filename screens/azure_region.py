@@ -7,6 +7,7 @@ from wizard.azure import regions
 from wizard.azure.cloud import current_cloud
 from wizard.azure.connection import porter_credential
 
+from .plain import plain
 from .region_screen import RegionScreen
 
 
@@ -28,7 +29,7 @@ class AzureRegionScreen(RegionScreen):
         return regions.matches(region, query)
 
     def option(self, region: regions.AzureRegion) -> Option:
-        return Option(f"{region.name:<20} {region.display_name}", id=region.name)
+        return Option(plain(f"{region.name:<20} {region.display_name}"), id=region.name)
 
     def current(self) -> str:
         return self.ctx.state.azure.region

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -34,6 +33,7 @@ from wizard.azure.rotation_common import parse, valid_until, validity
 from wizard.browser import can_open_browser, open_page
 from wizard.errors import WizardError
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import RunFinished, RunStopped, StepChanged
 from .rotate_cli import porter_api_hand_off
@@ -90,8 +90,8 @@ class AzureRotateScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Static("Rotate the Azure client secret", classes="title")
-        yield Static(LEAD, classes="lead")
-        yield Static(self._facts(), id="secret-facts", classes="facts")
+        yield Static(plain(LEAD), classes="lead")
+        yield Static(plain(self._facts()), id="secret-facts", classes="facts")
         yield StepList(list(STEPS), id="steps")
         yield Static("", id="device-code", classes="facts")
         yield Static("Nothing has changed yet.", id="rotate-status")
@@ -148,7 +148,7 @@ class AzureRotateScreen(WizardScreen):
         (self.query_one("#done") if rotate_button.disabled else rotate_button).focus()
 
     def _said(self, text: str) -> None:
-        self.query_one("#rotate-status", Static).update(Text(text))
+        self.query_one("#rotate-status", Static).update(plain(text))
 
     def _offer(self, *buttons: str) -> None:
         """Shows these hand-off buttons (none: the hand-off box is hidden), focusing the first."""
@@ -216,10 +216,10 @@ class AzureRotateScreen(WizardScreen):
     def on_sign_in_code(self, message: SignInCode) -> None:
         self._prompt = message.prompt
         box = self.query_one("#device-code", Static)
-        box.update("The current secret cannot make the change, so an admin must sign in:\n"
+        box.update(plain("The current secret cannot make the change, so an admin must sign in:\n"
                    f"open  {message.prompt.url}\nand enter the code  {message.prompt.code}\n"
                    "as an Owner of the app registration or an Application Administrator. "
-                   "The rotation goes on by itself once you have signed in.")
+                   "The rotation goes on by itself once you have signed in."))
         box.display = True
         self.query_one("#open-page").display = can_open_browser()
 
@@ -231,7 +231,7 @@ class AzureRotateScreen(WizardScreen):
     def _settled(self) -> None:
         self.query_one("#device-code").display = False
         self.query_one("#open-page").display = False
-        self.query_one("#secret-facts", Static).update(self._facts())
+        self.query_one("#secret-facts", Static).update(plain(self._facts()))
 
     def on_run_finished(self, message: RunFinished) -> None:
         result = message.result
@@ -299,7 +299,7 @@ class AzureRotateScreen(WizardScreen):
             self.query_one(ErrorPanel).show_error(err)
             self._offer("later")
             return
-        self.query_one("#handoff-lead", Static).update(Text(
+        self.query_one("#handoff-lead", Static).update(plain(
             "In Porter's dashboard → Integrations → Azure → Password → Update, paste the new client "
             f"secret (Secret ID {az.secret_key_id}); the IDs are there for a new integration. Tab "
             "moves between rows; r shows the secret, c copies the row. Then press “Porter has the "

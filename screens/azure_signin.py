@@ -15,6 +15,7 @@ from wizard.azure.ids import validate_guid
 from wizard.browser import can_open_browser, open_page
 from wizard.errors import InputError, WizardError
 
+from .plain import plain
 from .azure_messages import DeviceCodeShown, SignedIn
 from .base import WizardScreen
 from .messages import StepFailed
@@ -104,8 +105,8 @@ class AzureSigninScreen(WizardScreen):
         self._prompt = message.prompt
         self.query_one("#device-box").display = True
         self.query_one("#device-code", Static).update(
-            f"Open  {message.prompt.url}\nand enter the code  {message.prompt.code}\n\n"
-            "Sign in there with your Azure account. This screen moves on by itself.")
+            plain(f"Open  {message.prompt.url}\nand enter the code  {message.prompt.code}\n\n"
+            "Sign in there with your Azure account. This screen moves on by itself."))
         self.query_one("#open-page").display = can_open_browser()
         self.query_one("#signin-status", Static).update("Waiting for you to sign in… (Esc to cancel)")
 

@@ -10,6 +10,7 @@ from wizard.azure import signin
 from wizard.azure.cloud import current_cloud
 from wizard.errors import WizardError
 
+from .plain import plain, styled
 from .azure_messages import Loaded
 from .base import WizardScreen
 from .messages import StepFailed
@@ -22,9 +23,9 @@ class AzureSubscriptionScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         az = self.ctx.state.azure
         yield Static("Which subscription should the cluster go in?", classes="title")
-        yield Static(f"Signed in as {az.signed_in_as} (tenant {az.tenant_id}). These are the "
+        yield Static(plain(f"Signed in as {az.signed_in_as} (tenant {az.tenant_id}). These are the "
                      "subscriptions it can see; everything Porter creates is billed to the one "
-                     "you choose.", classes="lead")
+                     "you choose."), classes="lead")
         yield OptionList(id="subscriptions")
         yield Static("Listing subscriptions…", id="subscription-status", classes="field-hint")
         yield ErrorPanel(id="error")
@@ -50,18 +51,19 @@ class AzureSubscriptionScreen(WizardScreen):
         az, listing = self.ctx.state.azure, self.query_one("#subscriptions", OptionList)
         self._subs = {s.subscription_id: s for s in message.items}
         for sub in message.items:
-            label = f"{sub.name}  [dim]{sub.subscription_id}[/dim]"
+            # The name is whatever the subscription's owner typed (`Dev [/] Test`): never markup.
+            label = styled(sub.name, "  ", (sub.subscription_id, "dim"))
             if not sub.usable:
-                label += f"  ({sub.state}: can't be used)"
+                label.append(plain(f"  ({sub.state}: can't be used)"))
             listing.add_option(Option(label, id=sub.subscription_id, disabled=not sub.usable))
         ids = list(self._subs)
         if az.subscription_id and az.subscription_id not in ids:
             self.query_one("#subscription-status", Static).update(
-                f"The subscription you typed ({az.subscription_id}) is not one this identity can "
-                "see: give it a role there, or pick one below.")
+                plain(f"The subscription you typed ({az.subscription_id}) is not one this identity can "
+                "see: give it a role there, or pick one below."))
         else:
             self.query_one("#subscription-status", Static).update(
-                f"{len(ids)} subscription(s). Enter chooses.")
+                plain(f"{len(ids)} subscription(s). Enter chooses."))
         listing.highlighted = ids.index(az.subscription_id) if az.subscription_id in ids else 0
 
     def on_step_failed(self, message: StepFailed) -> None:

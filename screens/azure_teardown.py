@@ -12,6 +12,7 @@ from wizard.azure.cloud import current_cloud
 from wizard.azure.connection import porter_credential
 from wizard.azure.plan import TAG_KEY, plan_for
 
+from .plain import plain
 from .teardown_screen import TeardownScreen
 from .worker_tools import cancelled, interruptible_sleep
 
@@ -32,12 +33,12 @@ class AzureTeardownScreen(TeardownScreen):
 
     def describe(self) -> ComposeResult:
         plan = self._plan
-        yield Static(f"Tear down {plan.cluster_name} in {plan.region}", classes="title")
+        yield Static(plain(f"Tear down {plan.cluster_name} in {plan.region}"), classes="title")
         yield Static(
-            f"Deletes the AKS cluster {plan.cluster_name} (with the workloads on it) and the virtual "
+            plain(f"Deletes the AKS cluster {plan.cluster_name} (with the workloads on it) and the virtual "
             f"network {plan.vnet_name}. The resource group {plan.resource_group} and the container "
             f"registry {plan.registry_name} in it are KEPT by default, because the registry holds "
-            "your build images; delete them here or later in the portal.", classes="lead")
+            "your build images; delete them here or later in the portal."), classes="lead")
 
     def registry_choice(self) -> str:
         return f"Also delete the resource group {self._plan.resource_group} with the registry and its images"

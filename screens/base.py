@@ -11,6 +11,7 @@ from textual.widgets import Footer, Static
 
 from wizard.context import WizardContext
 
+from .plain import plain
 from .steps import CLOUD_NAMES, TITLES, position
 from .widgets.sandbox_banner import SandboxBanner
 
@@ -37,7 +38,7 @@ class WizardScreen(Screen):
             place = position(self.STEP)
             cloud = CLOUD_NAMES.get(self.STEP.partition(".")[0], "")
             where = f"{cloud} · step {place[0]} of {place[1]} · " if place else ""
-            yield Static(f"Porter setup  ›  {where}{TITLES.get(self.STEP, '')}", id="step-bar")
+            yield Static(plain(f"Porter setup  ›  {where}{TITLES.get(self.STEP, '')}"), id="step-bar")
         with VerticalScroll(id="body"):
             yield from self.compose_body()
         yield Footer()

@@ -5,7 +5,8 @@ import argparse
 import sys
 
 from wizard.context import WizardContext
-from wizard.errors import StateFileError
+from wizard.crash import unexpected_message, write_crash_report
+from wizard.errors import StateFileError, WizardError
 from wizard.logs import setup_logging
 from wizard.paths import log_file, state_file
 from wizard.secret_store import SecretStore
@@ -123,6 +124,34 @@ def _confirm_reset(store: StateStore, force: bool) -> bool:
     return answer.strip().lower() in ("y", "yes")
 
 
+def _lock_progress(store: StateStore, *, sandbox: bool):
+    """The lock on this progress file (wizard/lock.py), or None (said why on stderr) when another
+    wizard holds it or the folder can't be used: two wizards would provision everything twice."""
+    from wizard.errors import WizardError
+    from wizard.lock import AlreadyRunning, InstanceLock
+
+    try:
+        return InstanceLock(store.path, sandbox=sandbox).acquire()
+    except AlreadyRunning as err:
+        print(err.message, file=sys.stderr)
+    except WizardError as err:
+        print(f"{err.title}: {err.what} {err.next_step}", file=sys.stderr)
+    return None
+
+
+#: Exit codes of the wizard itself (README, "Everywhere"): 0 finished or quit, 1 an unexpected
+#: failure (a crash report was written), 2 it can't start (no terminal, config folder unusable).
+EXIT_FAILED = 1
+EXIT_CANT_START = 2
+
+
+def _has_terminal() -> bool:
+    try:
+        return sys.stdin.isatty() and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # closed or replaced streams
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "status":
@@ -138,19 +167,35 @@ def main(argv: list[str] | None = None) -> int:
         return rotate_command(args.cloud, sandbox=args.sandbox or args.rotate_sandbox,
                               finish=args.finish, yes=args.yes)
     store = StateStore(state_file(sandbox=args.sandbox))
+    instance = _lock_progress(store, sandbox=args.sandbox)  # held for the life of the app
+    if instance is None:
+        return 2
     if args.reset:
         if not _confirm_reset(store, args.force):
             print("Nothing was forgotten.")
+            instance.release()
             return 1
         store.reset()
-    sandbox = None
-    if args.sandbox:
-        print("Starting the sandbox (local cloud doubles)…", flush=True)
-        from wizard.sandbox.runtime import Sandbox
-
-        sandbox = Sandbox().start()
+    if not _has_terminal():
+        # Without one Textual writes escape codes forever (`porter-wizard < /dev/null > f`).
+        instance.release()
+        print("porter-wizard needs a terminal (its standard input and output must both be one); "
+              "for scripts use `porter-wizard status` (also `handoff` and `rotate`).",
+              file=sys.stderr)
+        return EXIT_CANT_START
     try:
         setup_logging(log_file(sandbox=args.sandbox))
+    except WizardError as err:  # the log file or its folder: read-only, or root's after sudo
+        instance.release()
+        print(f"{err.title}: {err.what}\n{err.next_step}", file=sys.stderr)
+        return EXIT_CANT_START
+    sandbox = None
+    try:
+        if args.sandbox:
+            print("Starting the sandbox (local cloud doubles)…", flush=True)
+            from wizard.sandbox.runtime import Sandbox
+
+            sandbox = Sandbox().start()
         startup_error = None
         try:
             state = store.load()
@@ -165,9 +210,17 @@ def main(argv: list[str] | None = None) -> int:
         app.run()
         for note in app.exit_notes.values():
             print(note)
+        if app.crashed:  # the app wrote a crash report (WizardApp._handle_exception)
+            print(unexpected_message(app.crash_report), file=sys.stderr)
+            return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 - the last resort: a report, never a traceback
+        report = write_crash_report(exc, log_file(sandbox=args.sandbox))
+        print(unexpected_message(report), file=sys.stderr)
+        return EXIT_FAILED
     finally:
         if sandbox:
             sandbox.stop()
+        instance.release()
     return 0
 
 

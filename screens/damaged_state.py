@@ -10,6 +10,8 @@ from textual.widgets import Button, Footer, Static
 
 from wizard.errors import StateFileError
 
+from .plain import plain
+
 
 class DamagedStateScreen(Screen):
     BINDINGS = [Binding("ctrl+q", "app.quit", "Quit")]
@@ -20,8 +22,8 @@ class DamagedStateScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="body"):
-            yield Static(self.error.title, classes="title")
-            yield Static(self.error.what, classes="lead")
+            yield Static(plain(self.error.title), classes="title")
+            yield Static(plain(self.error.what), classes="lead")
             yield Static(
                 "Your cloud account is not affected: only this machine's record of your progress "
                 "is. Starting over keeps the damaged file beside the new one for support, and "
@@ -36,7 +38,8 @@ class DamagedStateScreen(Screen):
     def _start_over(self) -> None:
         kept = self.app.ctx.store.set_aside()  # type: ignore[attr-defined]
         if kept:
-            self.notify(f"The damaged file was kept as {kept.name}.", title="Starting over")
+            self.notify(f"The damaged file was kept as {kept.name}.", title="Starting over",
+                        markup=False)
         self.app.start_over()  # type: ignore[attr-defined]
 
     @on(Button.Pressed, "#quit")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -12,6 +11,7 @@ from textual.widgets import Button, Static
 
 from wizard.errors import WizardError
 
+from .plain import plain, styled
 from .base import WizardScreen
 from .gcp_messages import ApiChanged, ApisDone
 from .messages import StepFailed
@@ -40,13 +40,14 @@ class GcpApisScreen(WizardScreen):
         gcp = self.ctx.state.gcp
         yield Static("Enable the APIs", classes="title")
         yield Static(
-            f"Google Cloud only lets a project use the APIs that are enabled on it. The wizard enables "
+            plain(f"Google Cloud only lets a project use the APIs that are enabled on it. The wizard enables "
             f"these five in {gcp.project_id} (the console's APIs & Services → Library); enabling "
-            "an API creates nothing and costs nothing by itself.", classes="lead")
+            "an API creates nothing and costs nothing by itself."), classes="lead")
         for service, title in PORTER_APIS.items():
             with Horizontal(classes="provider-row"):
-                yield Static(f"{title}  [dim]({WHY.get(service, service)})[/dim]", classes="provider-name")
-                yield Static(Text("checking", style="dim"), id=self._row_id(service), classes="provider-state")
+                yield Static(styled(title, "  ", (f"({WHY.get(service, service)})", "dim")),
+                             classes="provider-name")
+                yield Static(plain("checking", style="dim"), id=self._row_id(service), classes="provider-state")
         yield Static("", id="apis-status")
         yield ErrorPanel(id="error")
         with Horizontal(classes="buttons"):
@@ -87,7 +88,7 @@ class GcpApisScreen(WizardScreen):
         row = message.row
         error = getattr(row, "error", None)
         word = f"failed: {error.title}" if error else row.status
-        self.query_one(f"#{self._row_id(row.service)}", Static).update(Text(word, style=_STYLE.get(row.status, "")))
+        self.query_one(f"#{self._row_id(row.service)}", Static).update(plain(word, style=_STYLE.get(row.status, "")))
 
     def on_apis_done(self, message: ApisDone) -> None:
         failed = [row for row in message.rows if row.status != "enabled"]
@@ -95,7 +96,7 @@ class GcpApisScreen(WizardScreen):
             error = next((row.error for row in failed if getattr(row, "error", None)), None)
             self.query_one(ErrorPanel).show_error(error)
             self.query_one("#apis-status", Static).update(
-                f"{len(failed)} API(s) are not on yet; the others are. Retry picks up only what is left.")
+                plain(f"{len(failed)} API(s) are not on yet; the others are. Retry picks up only what is left."))
             self.query_one("#retry").display = True
             self.query_one("#retry").focus()
             return

@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from wizard.errors import WizardError
 
+from .plain import plain
 from .base import WizardScreen
 from .gcp_messages import CheckDone, ChecksFinished
 from .gcp_plan import current_plan
@@ -25,12 +26,12 @@ class GcpChecksScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         plan = current_plan(self.ctx.state)
-        yield Static(f"Provision checks for {plan.region}", classes="title")
+        yield Static(plain(f"Provision checks for {plan.region}"), classes="title")
         yield Static(
-            f"Before anything is created the wizard checks, all at once, what would make provisioning "
+            plain(f"Before anything is created the wizard checks, all at once, what would make provisioning "
             f"fail half-way: the five APIs, the permissions of {self.ctx.state.gcp.client_email}, and "
             f"the region's quotas against what the cluster needs ({plan.nodes} × {plan.machine_type} "
-            f"nodes, {plan.vcpus} vCPUs, plus one node's worth for upgrades).", classes="lead")
+            f"nodes, {plan.vcpus} vCPUs, plus one node's worth for upgrades)."), classes="lead")
         yield Vertical(id="check-rows")
         yield Static("Checking…", id="checks-status")
         yield ErrorPanel(id="error")
@@ -71,7 +72,7 @@ class GcpChecksScreen(WizardScreen):
         if not result.ok and result.fix:
             text.append("\n    How to fix: ", style="dim")
             text.append(result.fix)
-        return Static(text, id=f"check-{result.key.replace('.', '-').replace('_', '-')}", classes="check-row")
+        return Static(plain(text), id=f"check-{result.key.replace('.', '-').replace('_', '-')}", classes="check-row")
 
     def on_check_done(self, message: CheckDone) -> None:
         self.query_one("#check-rows").mount(self._row(message.result))
@@ -85,13 +86,13 @@ class GcpChecksScreen(WizardScreen):
         if failed:
             gcp.checks_passed_at = ""
             self.query_one("#checks-status", Static).update(
-                f"{len(failed)} of {len(message.results)} checks failed. Fix them (each says how), then "
-                "Check again. Provisioning stays off until all pass.")
+                plain(f"{len(failed)} of {len(message.results)} checks failed. Fix them (each says how), then "
+                "Check again. Provisioning stays off until all pass."))
             self.query_one("#again").display = True
             self.query_one("#again").focus()
         else:
             gcp.checks_passed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            self.query_one("#checks-status", Static).update(f"✓ All {len(message.results)} checks passed.")
+            self.query_one("#checks-status", Static).update(plain(f"✓ All {len(message.results)} checks passed."))
             self.query_one("#continue").disabled = False
             self.query_one("#continue").focus()
         self.wizard.save_progress()

@@ -8,6 +8,7 @@ from textual.widgets import Button, Static
 
 from wizard.gcp.plan import LABEL_KEY
 
+from .plain import plain
 from .base import WizardScreen
 from .gcp_plan import current_plan
 
@@ -17,9 +18,9 @@ class GcpClusterScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         gcp, plan = self.ctx.state.gcp, current_plan(self.ctx.state)
-        yield Static(f"Your cluster {plan.cluster} is running", classes="title")
+        yield Static(plain(f"Your cluster {plan.cluster} is running"), classes="title")
         yield Static(
-            f"Cluster      {plan.cluster} (regional, {plan.region})\n"
+            plain(f"Cluster      {plan.cluster} (regional, {plan.region})\n"
             f"Project      {gcp.project_id}\n"
             f"Nodes        {plan.nodes} × {plan.machine_type} over {plan.zones} zones\n"
             f"Network      {plan.network} / {plan.subnetwork}\n"
@@ -27,11 +28,11 @@ class GcpClusterScreen(WizardScreen):
             f"Endpoint     {gcp.cluster_endpoint or '?'}\n"
             f"Cost         about ${gcp.cost_monthly or '?'} a month\n"
             f"Label        {LABEL_KEY}={plan.labels[LABEL_KEY]}\n"
-            f"Provisioned  {gcp.provisioned_at}", classes="facts")
+            f"Provisioned  {gcp.provisioned_at}"), classes="facts")
         yield Static(
-            f"Porter manages it as {gcp.client_email}, with the key in your keyring. Google's keys do not "
+            plain(f"Porter manages it as {gcp.client_email}, with the key in your keyring. Google's keys do not "
             "expire by themselves; replace it (the key step) if it may have leaked, and delete the old one "
-            "in IAM & Admin → Service accounts → Keys.", classes="lead")
+            "in IAM & Admin → Service accounts → Keys."), classes="lead")
         with Horizontal(classes="buttons"):
             yield Button("Done", id="done", variant="primary")
             yield Button("Tear down…", id="teardown", variant="error")

@@ -13,6 +13,7 @@ from textual.widgets import Button, Label, Static, TextArea
 from wizard.errors import InputError, WizardError
 from wizard.gcp.key import ServiceAccountKey, read_key
 
+from .plain import plain
 from .base import WizardScreen
 from .gcp_messages import KeyAccepted
 from .messages import StepFailed
@@ -43,8 +44,8 @@ class GcpKeyScreen(WizardScreen):
             yield Static("Sandbox: a key for the local project was just downloaded to the path below.",
                          classes="field-hint")
         if gcp.client_email and self.ctx.secrets.get(gcp.secret_name):
-            yield Static(f"In your keyring: the key {gcp.key_id[:12]}… of {gcp.client_email} (project "
-                         f"{gcp.project_id}), stored {gcp.key_stored_at}.", classes="callout", id="stored")
+            yield Static(plain(f"In your keyring: the key {gcp.key_id[:12]}… of {gcp.client_email} (project "
+                         f"{gcp.project_id}), stored {gcp.key_stored_at}."), classes="callout", id="stored")
         yield Field("Path of the key file", input_id="key-path", validate=_path_only, value=suggested,
                     placeholder="~/Downloads/my-project-1a2b3c4d5e6f.json")
         yield Label("…or paste the key's contents (used instead of the path when not empty)", classes="field-label")
@@ -71,7 +72,7 @@ class GcpKeyScreen(WizardScreen):
         except InputError as err:
             message = f"{err.what} {err.next_step}".strip()
             if paste.text.strip():  # the error goes where the key came from
-                paste_error.update(message)
+                paste_error.update(plain(message))
                 paste_error.display = True
             else:
                 field.set_error(message)
@@ -104,7 +105,7 @@ class GcpKeyScreen(WizardScreen):
     def _verify(self, key: ServiceAccountKey) -> None:
         self.query_one("#continue").disabled = True
         self.query_one(ErrorPanel).show_error(None)
-        self.query_one("#key-status", Static).update(f"Asking Google for a token as {key.client_email}…")
+        self.query_one("#key-status", Static).update(plain(f"Asking Google for a token as {key.client_email}…"))
         self._check_with_google(key)
 
     @work(thread=True, exclusive=True, group="key")

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from wizard.gcp.plan import LABEL_KEY
 
+from .plain import plain
 from .gcp_plan import current_plan
 from .job_screen import JobScreen
 from .worker_tools import cancelled, interruptible_sleep
@@ -32,14 +33,14 @@ class GcpProvisionScreen(JobScreen):
 
     def intro(self) -> ComposeResult:
         plan, gcp = current_plan(self.ctx.state), self.ctx.state.gcp
-        yield Static(f"Provision {plan.cluster} in {plan.region}", classes="title")
+        yield Static(plain(f"Provision {plan.cluster} in {plan.region}"), classes="title")
         yield Static(
-            f"Creates, as {gcp.client_email} in project {gcp.project_id}: the VPC network {plan.network} "
+            plain(f"Creates, as {gcp.client_email} in project {gcp.project_id}: the VPC network {plan.network} "
             f"with the subnetwork {plan.subnetwork} ({plan.subnet_cidr}), the regional GKE cluster "
             f"{plan.cluster} with {plan.nodes} × {plan.machine_type} nodes over {plan.zones} zones "
             f"(workload identity on), and the Docker repository {plan.repository}. The cluster, node pool and "
             f"repository are labelled {LABEL_KEY}={plan.labels[LABEL_KEY]}. "
-            "This takes up to 30 minutes.", classes="lead")
+            "This takes up to 30 minutes."), classes="lead")
 
     def status_text(self) -> str:
         status = self.ctx.state.gcp.provision_status

@@ -6,6 +6,7 @@ from typing import Any
 
 from textual.widgets.option_list import Option
 
+from .plain import plain
 from .region_screen import RegionScreen
 
 
@@ -41,7 +42,7 @@ class GcpRegionScreen(RegionScreen):
         return all(word in text for word in query.lower().split())
 
     def option(self, region: Any) -> Option:
-        return Option(f"{region.name:<26} {_place(region)}", id=region.name)
+        return Option(plain(f"{region.name:<26} {_place(region)}"), id=region.name)
 
     def current(self) -> str:
         return self.ctx.state.gcp.region

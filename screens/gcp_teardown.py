@@ -8,6 +8,7 @@ from textual.widgets import Static
 
 from wizard.gcp.plan import LABEL_KEY
 
+from .plain import plain
 from .gcp_plan import current_plan
 from .teardown_screen import TeardownScreen
 from .worker_tools import cancelled, interruptible_sleep
@@ -26,13 +27,13 @@ class GcpTeardownScreen(TeardownScreen):
 
     def describe(self) -> ComposeResult:
         plan = current_plan(self.ctx.state)
-        yield Static(f"Tear down {plan.cluster} in {plan.region}", classes="title")
+        yield Static(plain(f"Tear down {plan.cluster} in {plan.region}"), classes="title")
         yield Static(
-            f"Deletes the GKE cluster {plan.cluster} (with the workloads on it), the subnetwork "
+            plain(f"Deletes the GKE cluster {plan.cluster} (with the workloads on it), the subnetwork "
             f"{plan.subnetwork}, the firewall rules GKE made, and the network {plan.network}. The Docker "
             f"repository {plan.repository} is KEPT by default, because it holds your build images; delete "
             "it here or later in the console. Deleting on Google Cloud can leave disks, addresses or load "
-            "balancers behind, so the wizard looks for them afterwards.", classes="lead")
+            "balancers behind, so the wizard looks for them afterwards."), classes="lead")
 
     def registry_choice(self) -> str:
         return f"Also delete the repository {current_plan(self.ctx.state).repository} and its images"

@@ -7,7 +7,6 @@ when the user says Porter has them; standalone, the card says what to give Porte
 """
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -16,6 +15,7 @@ from textual.widgets import Button, Static
 from wizard import handoff
 from wizard.errors import WizardError
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import HandoffProgress, HandoffSent, StepFailed
 from .steps import CLOUD_NAMES, next_step
@@ -56,8 +56,8 @@ class HandoffScreen(WizardScreen):
 
     def compose_body(self) -> ComposeResult:
         name = CLOUD_NAMES[self.cloud]
-        yield Static(f"Give Porter access to your {name} account", classes="title")
-        yield Static(self._lead(), id="lead", classes="lead")
+        yield Static(plain(f"Give Porter access to your {name} account"), classes="title")
+        yield Static(plain(self._lead()), id="lead", classes="lead")
         try:
             found = handoff.items(self.ctx.state, self.ctx.secrets, self.cloud)
         except WizardError as err:
@@ -116,7 +116,7 @@ class HandoffScreen(WizardScreen):
             self.call_after_refresh(button.scroll_visible)
 
     def _say(self, text: str) -> None:
-        self.query_one("#status", Static).update(Text(text))
+        self.query_one("#status", Static).update(plain(text))
 
     # -- the API path -------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Button, Static
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import RunFinished, RunStopped, StepChanged
 from .widgets.confirm_modal import ConfirmModal
@@ -63,7 +64,7 @@ class JobScreen(WizardScreen):
     def compose_body(self) -> ComposeResult:
         yield from self.intro()
         yield StepList(self.step_rows(), id="steps")
-        yield Static(self.status_text(), id="job-status")
+        yield Static(plain(self.status_text()), id="job-status")
         yield ErrorPanel(id="error")
         with Horizontal(classes="buttons"):
             yield Button(self.START_LABEL if self.progress_status() in ("", "done") else "Resume",
@@ -106,7 +107,7 @@ class JobScreen(WizardScreen):
         line = self.finished(message.result)
         self.wizard.save_progress()
         took = int(time.monotonic() - (self._started or time.monotonic()))
-        self.query_one("#job-status", Static).update(f"{line} ({took // 60}:{took % 60:02d})")
+        self.query_one("#job-status", Static).update(plain(f"{line} ({took // 60}:{took % 60:02d})"))
         if self.NEXT_STEP:
             self.query_one("#continue").display = True
             self.query_one("#continue").focus()
@@ -119,7 +120,7 @@ class JobScreen(WizardScreen):
         else:
             text = "Stopped. What was done stays; Resume continues from there."
         self.wizard.save_progress()
-        self.query_one("#job-status", Static).update(text)
+        self.query_one("#job-status", Static).update(plain(text))
         button = self.query_one("#start", Button)
         button.label, button.display = "Resume", True
         button.focus()

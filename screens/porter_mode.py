@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from wizard.errors import WizardError
 
+from .plain import plain, printable
 from .base import WizardScreen
 from .messages import PorterFound, PorterChecked, StepFailed
 from .steps import next_step
@@ -48,7 +49,7 @@ class PorterModeScreen(WizardScreen):
             "the service principal's secret (Azure) or the service account's key (Google Cloud). "
             "They are useful only once Porter has them.", classes="lead")
         yield Static("Looking for a Porter login…", id="login")
-        yield OptionList(*[Option(self._label(key), id=key) for key in MODES], id="modes")
+        yield OptionList(*[Option(plain(self._label(key)), id=key) for key in MODES], id="modes")
         yield ErrorPanel(id="error")
 
     @staticmethod
@@ -77,10 +78,10 @@ class PorterModeScreen(WizardScreen):
         self._login = message.login
         label = self.query_one("#login", Static)
         if message.login is None:
-            label.update(NO_LOGIN)
+            label.update(plain(NO_LOGIN))
             return
         login = message.login
-        label.update(Text(f"Porter login found ({login.source}): project {login.project} at "
+        label.update(plain(f"Porter login found ({login.source}): project {login.project} at "
                           f"{login.host}."))
         modes = self.query_one("#modes", OptionList)
         modes.enable_option("api")
@@ -92,7 +93,7 @@ class PorterModeScreen(WizardScreen):
         mode = event.option.id or ""
         self.query_one(ErrorPanel).show_error(None)
         if mode == "api":
-            self.query_one("#login", Static).update(Text(
+            self.query_one("#login", Static).update(plain(
                 f"Checking the login with Porter ({self._login.host})…"))
             self._check(self._login)
             return
@@ -112,7 +113,7 @@ class PorterModeScreen(WizardScreen):
     def on_porter_checked(self, message: PorterChecked) -> None:
         state = self.ctx.state
         state.porter_host, state.porter_project = self._login.host, self._login.project
-        self.notify(f"Porter project {self._login.project} ({message.name}) is reachable.",
+        self.notify(printable(f"Porter project {self._login.project} ({message.name}) is reachable."),
                     title="Connected to Porter", markup=False)  # the name is Porter's, not markup
         self._record("api")
 

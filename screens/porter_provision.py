@@ -7,7 +7,6 @@ from this machine instead takes an explicit choice, after a confirmation.
 """
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -15,6 +14,7 @@ from textual.widgets import Button, Static
 
 from wizard.errors import WizardError
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import PorterClusterUpdate, StepFailed
 from .widgets.confirm_modal import ConfirmModal
@@ -41,10 +41,10 @@ class PorterProvisionScreen(WizardScreen):
             lead = ("Porter has the credentials, so Porter builds the cluster: open your project in "
                     "Porter's dashboard and press Provision there. Building it from this machine "
                     "as well would make a second cluster that Porter does not manage.")
-        yield Static(lead, id="who-builds", classes="lead")
+        yield Static(plain(lead), id="who-builds", classes="lead")
         porter = (f"project {state.porter_project} at {state.porter_host}" if state.porter_host
                   else "your project, in its dashboard")
-        yield Static(Text(f"Project     {state.project}\nRegion      {cloud.region}\n"
+        yield Static(plain(f"Project     {state.project}\nRegion      {cloud.region}\n"
                           f"Porter      {porter}"), classes="facts")
         yield Static("", id="porter-status")
         yield ErrorPanel(id="error")
@@ -76,7 +76,7 @@ class PorterProvisionScreen(WizardScreen):
             start.focus()
 
     def _say(self, text: str) -> None:
-        self.query_one("#porter-status", Static).update(Text(text))
+        self.query_one("#porter-status", Static).update(plain(text))
 
     @on(Button.Pressed, "#start")
     def _start(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from wizard.errors import WizardError
 
+from .plain import plain
 from .base import WizardScreen
 from .messages import RegionsLoaded, StepFailed
 from .widgets.error_panel import ErrorPanel
@@ -57,10 +58,10 @@ class RegionScreen(WizardScreen):
     # -- the common part -------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         yield Static("Where should your cluster run?", classes="title")
-        yield Static(self.LEAD, classes="lead")
+        yield Static(plain(self.LEAD), classes="lead")
         yield Input(placeholder=self.PLACEHOLDER, id="search")
         yield OptionList(id="regions")
-        yield Static(self.LOADING, id="region-status", classes="field-hint")
+        yield Static(plain(self.LOADING), id="region-status", classes="field-hint")
         yield ErrorPanel(id="error")
 
     def on_mount(self) -> None:
@@ -78,7 +79,7 @@ class RegionScreen(WizardScreen):
 
     def on_regions_loaded(self, message: RegionsLoaded) -> None:
         self._regions = self.keep(message.regions)
-        self.query_one("#region-status", Static).update(self.loaded_text(self._regions))
+        self.query_one("#region-status", Static).update(plain(self.loaded_text(self._regions)))
         self._show(self.query_one("#search", Input).value)
 
     def on_step_failed(self, message: StepFailed) -> None:

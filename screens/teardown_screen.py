@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Checkbox, Static
 
+from .plain import plain
 from .job_screen import JobScreen
 from .widgets.confirm_modal import ConfirmModal
 
@@ -39,7 +40,7 @@ class TeardownScreen(JobScreen):
 
     def intro(self) -> ComposeResult:
         yield from self.describe()
-        yield Checkbox(self.registry_choice(), value=False, id="delete-registry")
+        yield Checkbox(plain(self.registry_choice()), value=False, id="delete-registry")
 
     def describe(self) -> ComposeResult:
         yield from ()
@@ -76,7 +77,7 @@ class TeardownScreen(JobScreen):
         box = self.query_one("#leftovers", Static)
         box.display = True
         if not lines:
-            box.update(nothing)
+            box.update(plain(nothing))
             return
-        box.update(f"Still in your {where} (and billed until deleted):\n" + "\n".join(lines))
+        box.update(plain(f"Still in your {where} (and billed until deleted):\n" + "\n".join(lines)))
         self.wizard.exit_notes[note_key] = f"{note_title}:\n" + "\n".join(lines)

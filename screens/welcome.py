@@ -9,6 +9,7 @@ from textual.widgets.option_list import Option
 from wizard.project import validate_project_name
 from wizard.reminders import due
 
+from .plain import plain, styled
 from .base import WizardScreen
 from .steps import FLOWS
 from .widgets.field import Field
@@ -37,7 +38,7 @@ class WelcomeScreen(WizardScreen):
             classes="lead")
         reminders = due(self.ctx.state)
         if reminders or self._rotation_waiting():
-            yield Static(self._reminder_text(), id="reminders", classes="warning")
+            yield Static(plain(self._reminder_text()), id="reminders", classes="warning")
             if self.ctx.state.azure.client_id and (self._rotation_waiting() or any(
                     r.kind == "azure-client-secret" for r in reminders)):
                 yield Button("Rotate the Azure secret…", id="rotate-azure")
@@ -45,7 +46,7 @@ class WelcomeScreen(WizardScreen):
                     value=self.ctx.state.project, placeholder="e.g. acme-prod",
                     hint="Lowercase letters, digits and hyphens. It names your cluster's resources.")
         yield Label("Cloud provider", classes="field-label")
-        options = [Option(f"{label}\n  [dim]{about}[/dim]", id=key) for key, label, about in CLOUDS]
+        options = [Option(styled(f"{label}\n  ", (about, "dim")), id=key) for key, label, about in CLOUDS]
         yield OptionList(*options, id="cloud")
         yield Static("", classes="field-error", id="cloud-error")
         yield Button("Continue", id="continue", variant="primary")
@@ -78,7 +79,7 @@ class WelcomeScreen(WizardScreen):
     def _rotated(self) -> None:
         """Back from the rotation: the reminder shows what is due now."""
         left = due(self.ctx.state)
-        self.query_one("#reminders", Static).update(self._reminder_text())
+        self.query_one("#reminders", Static).update(plain(self._reminder_text()))
         self.query_one("#reminders").display = bool(left) or self._rotation_waiting()
         self.query_one("#rotate-azure").display = self._rotation_waiting() or any(
             r.kind == "azure-client-secret" for r in left)

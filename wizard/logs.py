@@ -5,7 +5,7 @@ import logging
 import os
 from pathlib import Path
 
-from .paths import ensure_private_dir
+from .paths import config_dir_error, ensure_private_dir
 from .redaction import RedactingFormatter
 
 log = logging.getLogger("porter_wizard")
@@ -21,10 +21,15 @@ for _name in _SDK_LOGGERS:
 
 
 def setup_logging(path: Path) -> None:
+    """Log to `path` (created private); ConfigDirError (a WizardError) when its folder or the
+    file itself can't be written, e.g. both left owned by root after `sudo porter-wizard`."""
     ensure_private_dir(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-    os.close(fd)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as exc:
+        raise config_dir_error(path, exc) from None
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for existing in list(log.handlers):
         log.removeHandler(existing)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
@@ -18,6 +19,20 @@ from .errors import StateFileError
 from .paths import ensure_private_dir
 
 STATE_VERSION = 1
+#: A progress file is a few kilobytes; anything over this is refused before it is read.
+MAX_STATE_BYTES = 1_000_000
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 @dataclass
@@ -248,27 +263,70 @@ class StateStore:
         self.path = path
 
     def load(self) -> WizardState:
-        """The saved state, a fresh one if there is none, or StateFileError if it is damaged."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
+        """The saved state, a fresh one if there is none, or StateFileError if it can't be read
+        or is damaged (never another exception, and never a hang: a FIFO or a device at the
+        path is refused before reading, and so is a file far bigger than any progress file)."""
+        raw = self._read_raw()
+        if raw is None:
             return WizardState()
-        except OSError as exc:
-            raise StateFileError(
-                "Saved progress can't be read",
-                f"{self.path} could not be opened ({exc.strerror}).",
-                "Fix the file's permissions, or start over with `porter-wizard --reset`.",
-            ) from None
         try:
             return parse_state(raw.decode("utf-8"))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError, MemoryError) as exc:
             # JSONDecodeError and UnicodeDecodeError are ValueErrors: truncated, corrupted and
-            # binary files all land here.
-            raise StateFileError(
-                "Saved progress is damaged",
-                f"{self.path} is not a progress file this wizard can read ({exc}).",
-                "Start over: the damaged file is kept beside it as a .damaged copy for support.",
-            ) from None
+            # binary files all land here; deeply nested JSON is a RecursionError.
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else \
+                "too big" if isinstance(exc, MemoryError) else str(exc)[:200]
+            raise self._damaged(reason) from None
+
+    def _damaged(self, reason: str) -> StateFileError:
+        return StateFileError(
+            "Saved progress is damaged",
+            f"{self.path} is not a progress file this wizard can read ({reason}).",
+            "Start over: the damaged file is kept beside it as a .damaged copy for support.",
+        )
+
+    def _unreadable(self, reason: str) -> StateFileError:
+        return StateFileError(
+            "Saved progress can't be read",
+            f"{self.path} could not be read ({reason}).",
+            "Fix the file's permissions or move it away, or start over with "
+            "`porter-wizard --reset`.",
+        )
+
+    def _read_raw(self) -> bytes | None:
+        """The file's bytes, None when there is no file."""
+        try:
+            # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise self._unreadable(exc.strerror or type(exc).__name__) from None
+        try:
+            try:
+                info = os.fstat(fd)
+            except OSError as exc:
+                raise self._unreadable(exc.strerror or type(exc).__name__) from None
+            if not stat.S_ISREG(info.st_mode):
+                raise self._unreadable(f"it is {_kind(info.st_mode)}, not a file")
+            if info.st_size > MAX_STATE_BYTES:
+                raise self._damaged(f"{info.st_size} bytes; a progress file is a few kilobytes")
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError as exc:
+                    raise self._unreadable(exc.strerror or type(exc).__name__) from None
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_STATE_BYTES:  # grew while we read it
+                    raise self._damaged(f"over {MAX_STATE_BYTES} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+        finally:
+            os.close(fd)
 
     def save(self, state: WizardState) -> None:
         """Write temp file, fsync, rename: a crash leaves either the old file or the new one."""

@@ -8,6 +8,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from ..plain import plain
+
 
 class ConfirmModal(ModalScreen[bool]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -20,11 +22,12 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog"):
-            yield Static(self._title, classes="dialog-title")
-            yield Static(self._body, classes="dialog-body")
+            yield Static(plain(self._title), classes="dialog-title")
+            # The body names stacks, accounts, keys and e-mails: never markup.
+            yield Static(plain(self._body), classes="dialog-body")
             with Horizontal(classes="buttons"):
-                yield Button(self._cancel, id="cancel")
-                yield Button(self._confirm, id="confirm",
+                yield Button(plain(self._cancel), id="cancel")
+                yield Button(plain(self._confirm), id="confirm",
                              variant="error" if self._dangerous else "primary")
 
     def on_mount(self) -> None:

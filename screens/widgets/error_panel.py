@@ -7,6 +7,8 @@ from textual.widgets import Static
 from wizard.errors import WizardError
 from wizard.logs import log
 
+from ..plain import printable
+
 
 class ErrorPanel(Static):
     DEFAULT_CLASSES = "error-panel"
@@ -18,11 +20,11 @@ class ErrorPanel(Static):
             return
         log.warning("shown to the user: %s: %s", error.title, error.what)
         text = Text()
-        text.append(error.title + "\n", style="bold")
-        text.append(error.what + "\n")
+        text.append(printable(error.title) + "\n", style="bold")
+        text.append(printable(error.what) + "\n")
         if error.next_step:
             text.append("What to do: ", style="bold")
-            text.append(error.next_step)
+            text.append(printable(error.next_step))
         self.update(text)
         self.display = True
 

@@ -9,6 +9,8 @@ from textual.widgets import Input, Label, Static
 
 from wizard.errors import InputError
 
+from ..plain import plain
+
 
 class Field(Vertical):
     DEFAULT_CLASSES = "field"
@@ -21,11 +23,11 @@ class Field(Vertical):
         self._value, self._placeholder, self._password, self._hint = value, placeholder, password, hint
 
     def compose(self) -> ComposeResult:
-        yield Label(self._label, classes="field-label")
+        yield Label(plain(self._label), classes="field-label")
         yield Input(value=self._value, placeholder=self._placeholder, password=self._password,
                     id=self._input_id)
         if self._hint:
-            yield Static(self._hint, classes="field-hint")
+            yield Static(plain(self._hint), classes="field-hint")
         yield Static("", classes="field-error", id=f"{self._input_id}-error")
 
     @property
@@ -34,7 +36,7 @@ class Field(Vertical):
 
     def set_error(self, message: str) -> None:
         error = self.query_one(".field-error", Static)
-        error.update(message)
+        error.update(plain(message))  # it can quote what was typed
         error.display = bool(message)
         self.set_class(bool(message), "-invalid")
 

@@ -11,6 +11,8 @@ from textual.widgets import Static
 
 from wizard.handoff import HandoffItem
 
+from ..plain import printable
+
 MASK = "•" * 12
 
 
@@ -34,16 +36,16 @@ class HandoffRow(Static, can_focus=True):
         text = Text()
         # One line a row (label, then the value whole): an ID or ARN is never cut, and a long
         # value (the key's JSON, revealed) wraps below rather than being shortened.
-        text.append(f"{item.label:<17}", style="bold")
+        text.append(f"{printable(item.label):<17}", style="bold")
         if item.secret and not self.revealed:
             text.append(f"{MASK}  press r to show, c to copy", style="dim")
         else:
-            text.append(item.value)
+            text.append(printable(item.value))
         self.update(text)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.item.value)
-        self.notify(f"{self.item.label} copied (through your terminal: if it does not allow "
+        self.notify(f"{printable(self.item.label)} copied (through your terminal: if it does not allow "
                     "clipboard access, select the text instead).", timeout=6, markup=False)
 
     def action_reveal(self) -> None:

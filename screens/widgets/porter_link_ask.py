@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -17,6 +16,8 @@ from textual.widgets import Button, Input, Label, Static
 
 from wizard.aws.porter_link import PorterLink, parse_external_id_or_link
 from wizard.errors import InputError
+
+from ..plain import plain
 
 WHERE = ("Where to find it: in Porter's dashboard, create a project, choose AWS, then Grant "
          "permissions. Copy the link of the button that opens the AWS console (right-click, Copy "
@@ -52,7 +53,7 @@ class PorterLinkAsk(Vertical):
         if self._suggested:
             hint = ("Sandbox: filled in with the link the sandbox's Porter dashboard shows (its API "
                     "double was told this ExternalId, as the real dashboard is). Enter uses it.")
-        yield Static(Text(hint), classes="field-hint", id="porter-link-hint")
+        yield Static(plain(hint), classes="field-hint", id="porter-link-hint")
         yield Static("", classes="field-error", id="porter-link-error")
         with Horizontal(classes="buttons"):
             yield Button("Use it", id="use-link", variant="primary")
@@ -66,12 +67,12 @@ class PorterLinkAsk(Vertical):
 
     def _hint(self, text: object) -> None:
         hint = self.query_one("#porter-link-hint", Static)
-        hint.update(Text(str(text)))
+        hint.update(plain(text))
         hint.display = bool(str(text).strip())
 
     def _error(self, message: str) -> None:
         error = self.query_one("#porter-link-error", Static)
-        error.update(Text(message))
+        error.update(plain(message))
         error.display = bool(message)
         self.set_class(bool(message), "-invalid")
 

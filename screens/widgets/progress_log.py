@@ -8,6 +8,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import LoadingIndicator, RichLog, Static
 
+from ..plain import plain, printable
+
 
 class ProgressLog(Vertical):
     DEFAULT_CLASSES = "progress-log"
@@ -40,17 +42,18 @@ class ProgressLog(Vertical):
             return
         elapsed = int(time.monotonic() - self._started)
         self.query_one(".progress-text", Static).update(
-            f"{self._what}  {elapsed // 60}:{elapsed % 60:02d}  (Esc stops watching)")
+            plain(f"{self._what}  {elapsed // 60}:{elapsed % 60:02d}  (Esc stops watching)"))
 
     def add(self, when: str, subject: str, status: str, reason: str = "") -> None:
         line = Text()
-        line.append(f"{when}  ", style="dim")
-        line.append(f"{subject:<22} ")
+        # Resource IDs, statuses and reasons are the cloud's words: plain, control characters shown.
+        line.append(f"{printable(when)}  ", style="dim")
+        line.append(f"{printable(subject):<22} ")
         style = "red" if "FAILED" in status or "ROLLBACK" in status else (
             "green" if status.endswith("COMPLETE") else "yellow")
-        line.append(status, style=style)
+        line.append(printable(status), style=style)
         if reason:
-            line.append(f"  {reason}", style="dim")
+            line.append(f"  {printable(reason)}", style="dim")
         self.query_one(RichLog).write(line)
 
     def stop(self, summary: str) -> None:
@@ -59,4 +62,4 @@ class ProgressLog(Vertical):
             self._timer.stop()
             self._timer = None
         self.query_one(LoadingIndicator).display = False
-        self.query_one(".progress-text", Static).update(summary)
+        self.query_one(".progress-text", Static).update(plain(summary))

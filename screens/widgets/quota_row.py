@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import LoadingIndicator, Static
 
+from ..plain import plain
+
 COLUMNS = ("Quota", "Needs", "In use", "Limit", "Result")
 
 
@@ -24,7 +26,8 @@ class QuotaRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield LoadingIndicator()
-        yield Static(f"{self._label:<38}{self._needed:>6}", classes="quota-figures")
+        # Quota names are the cloud's: plain text.
+        yield Static(plain(f"{self._label:<38}{self._needed:>6}"), classes="quota-figures")
         yield Static("checking…", classes="quota-result")
 
     def _result(self, text: Text | str, *, busy: bool = False) -> None:
@@ -34,10 +37,10 @@ class QuotaRow(Horizontal):
     def show_check(self, check) -> None:
         figures = self.query_one(".quota-figures", Static)
         if check.error is not None:
-            figures.update(f"{self._label:<38}{self._needed:>6}{'?':>8}{'?':>8}")
-            self._result(Text(f"✗ {check.error.title}", style="red"))
+            figures.update(plain(f"{self._label:<38}{self._needed:>6}{'?':>8}{'?':>8}"))
+            self._result(plain(f"✗ {check.error.title}", style="red"))
             return
-        figures.update(f"{self._label:<38}{self._needed:>6}{check.usage:>8}{check.limit:>8g}")
+        figures.update(plain(f"{self._label:<38}{self._needed:>6}{check.usage:>8}{check.limit:>8g}"))
         if check.ok:
             self._result(Text("✓ enough", style="green"))
         else:
@@ -47,9 +50,9 @@ class QuotaRow(Horizontal):
         if request.approved:
             self._result(Text(f"✓ increase to {request.desired:g} approved; re-checking", style="green"), busy=True)
         elif request.done:
-            self._result(Text(f"✗ increase {request.status.lower().replace('_', ' ')}", style="red"))
+            self._result(plain(f"✗ increase {request.status.lower().replace('_', ' ')}", style="red"))
         else:
-            self._result(Text(f"… increase to {request.desired:g} requested: {request.status}", style="yellow"),
+            self._result(plain(f"… increase to {request.desired:g} requested: {request.status}", style="yellow"),
                          busy=True)
 
     def checking(self) -> None:

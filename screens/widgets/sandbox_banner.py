@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from textual.widgets import Static
 
+from ..plain import plain
+
 
 class SandboxBanner(Static):
     def __init__(self, endpoint: str) -> None:
         where = f" (AWS at {endpoint})" if endpoint else ""
-        super().__init__(f" SANDBOX  Local cloud doubles{where}; nothing here touches a real account.",
+        super().__init__(plain(f" SANDBOX  Local cloud doubles{where}; nothing here touches a real account."),
                          id="sandbox-banner")

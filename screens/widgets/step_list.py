@@ -6,6 +6,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import LoadingIndicator, Static
 
+from ..plain import plain
+
 _STYLE = {"waiting": "dim", "working": "yellow", "found": "green", "created": "green",
           "updated": "green", "deleted": "green", "absent": "green", "kept": "cyan",
           "manual": "yellow", "ready": "green", "verified": "green", "stored": "green",
@@ -25,7 +27,8 @@ class StepRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield LoadingIndicator()
-        yield Static(self._label, classes="step-label")
+        # Labels and details name resources and quote the cloud: plain text.
+        yield Static(plain(self._label), classes="step-label")
         yield Static(Text("waiting", style="dim"), classes="step-state")
         yield Static("", classes="step-detail")
 
@@ -35,9 +38,9 @@ class StepRow(Horizontal):
     def show(self, status: str, elapsed: float, detail: str) -> None:
         self.query_one(LoadingIndicator).visible = status == "working"  # keeps columns aligned
         when = f" {int(elapsed) // 60}:{int(elapsed) % 60:02d}" if elapsed else ""
-        self.query_one(".step-state", Static).update(Text(_WORDS.get(status, status) + when,
-                                                          style=_STYLE.get(status, "")))
-        self.query_one(".step-detail", Static).update(detail)
+        self.query_one(".step-state", Static).update(plain(_WORDS.get(status, status) + when,
+                                                           style=_STYLE.get(status, "")))
+        self.query_one(".step-detail", Static).update(plain(detail))
 
 
 class StepList(Vertical):

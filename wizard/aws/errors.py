@@ -4,6 +4,10 @@ Screens never see a botocore exception: every AWS call in wizard.aws goes throug
 """
 from __future__ import annotations
 
+import os
+import re
+import traceback
+from urllib.parse import urlsplit
 
 from ..errors import CloudError, WizardError, translating
 
@@ -21,10 +25,19 @@ def translate(exc: Exception, doing: str) -> WizardError:
 
     if isinstance(exc, WizardError):
         return exc
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, ResponseParserError) or (
+            isinstance(exc, (KeyError, TypeError, AttributeError)) and _raised_in_botocore(exc)):
+        # An answer botocore could not parse (an empty body, an HTML page): not AWS answering.
+        return unexpected_answer(exc, doing, f"{type(exc).__name__}")
     if isinstance(exc, bx.ClientError):
         err = exc.response.get("Error", {})
         code = str(err.get("Code", "Unknown"))
         message = str(err.get("Message", "")).strip()
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if _not_aws_shaped(code, message, status):
+            return unexpected_answer(exc, doing, f"HTTP {status}" if status else code)
         return _from_code(code, message, doing)
     if isinstance(exc, bx.NoCredentialsError):
         return CloudError(
@@ -57,6 +70,48 @@ def translate(exc: Exception, doing: str) -> WizardError:
                           "Press Retry; if it persists, send the log file to support.",
                           code=type(exc).__name__)
     raise exc  # a bug of ours: let it surface in tests rather than disguise it as a cloud error
+
+
+def _raised_in_botocore(exc: BaseException) -> bool:
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and f"{os.sep}botocore{os.sep}" in frames[-1].filename
+
+
+def _not_aws_shaped(code: str, message: str, status: int | None) -> bool:
+    """AWS errors carry a code (AccessDenied...); an answer from something else leaves botocore
+    with "Unknown" or the bare HTTP status, and maybe an HTML page as the message. HEAD requests
+    have no body, and AWS's own 5xx pages are retried anyway, so those are left alone."""
+    if code == "Unknown":
+        return True
+    if re.fullmatch(r"\d{3}", code) and status and 400 <= status < 500:
+        return not message or message.lstrip().startswith("<") or message.isdigit()
+    return False
+
+
+def _endpoint(exc: BaseException) -> str:
+    """The host that answered, from botocore's client on the stack (never printed: only its
+    endpoint is read), else AWS_ENDPOINT_URL, else "AWS"."""
+    tb = exc.__traceback__
+    host = ""
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        endpoint = getattr(owner, "_endpoint", None)
+        host = str(getattr(endpoint, "host", "") or host)
+        tb = tb.tb_next
+    host = host or os.environ.get("AWS_ENDPOINT_URL", "")
+    return urlsplit(host).netloc or host or "AWS"
+
+
+def unexpected_answer(exc: BaseException, doing: str, detail: str) -> CloudError:
+    where = _endpoint(exc)
+    override = " (AWS_ENDPOINT_URL is set)" if os.environ.get("AWS_ENDPOINT_URL") else ""
+    return CloudError(
+        f"Unexpected answer from {where}",
+        f"{where} answered, but not the way AWS does ({detail}), so the wizard could not {doing}: "
+        "a proxy, a captive portal or a wrong endpoint may be answering instead of AWS.",
+        f"Check AWS_ENDPOINT_URL{override} and AWS_ENDPOINT_URL_<SERVICE>, your profile's "
+        "endpoint_url, and the proxy settings (HTTPS_PROXY, NO_PROXY); then press Retry.",
+        code="UnexpectedAnswer", retryable=True)
 
 
 def _from_code(code: str, message: str, doing: str) -> CloudError:

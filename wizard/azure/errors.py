@@ -1,7 +1,9 @@
 """Turns azure-core and msal failures into errors that say what went wrong and what to do."""
 from __future__ import annotations
 
+import json
 import re
+from urllib.parse import urlsplit
 
 from ..errors import CloudError, WizardError, translating
 
@@ -39,6 +41,9 @@ def translate(exc: Exception, doing: str) -> WizardError:
                           code=f"AADSTS{code.group(1)}" if code else "ClientAuthentication")
     from .graph import GraphError
 
+    if isinstance(exc, (ax.DecodeError, ax.DeserializationError, json.JSONDecodeError)):
+        # A success answer that is not JSON (an HTML page, an empty body): not Azure answering.
+        return unexpected_answer(exc, doing, type(exc).__name__)
     if isinstance(exc, (ax.HttpResponseError, GraphError)):
         status = getattr(exc, "status_code", None) or 0
         if isinstance(exc, GraphError):
@@ -48,6 +53,8 @@ def translate(exc: Exception, doing: str) -> WizardError:
             code = getattr(error, "code", None) or str(status)
             message = (getattr(error, "message", None) or exc.message or "").strip()
             headers = exc.response.headers if exc.response is not None else {}
+        if code == str(status) and 400 <= status < 500 and _not_azure_body(exc):
+            return unexpected_answer(exc, doing, f"HTTP {status}")
         if code == "MissingSubscriptionRegistration":  # ARM: "...to use namespace 'Microsoft.Quota'..."
             found = re.search(r"namespace '([^']+)'", message)
             namespace = found.group(1) if found else "a resource provider"
@@ -76,6 +83,40 @@ def translate(exc: Exception, doing: str) -> WizardError:
                           "AZURE_AUTHORITY_HOST / PORTER_AZURE_*_URL settings, then press Retry.",
                           code="Network", retryable=True)
     raise exc
+
+
+def _not_azure_body(exc: Exception) -> bool:
+    """Azure's error answers are JSON ({"error": {"code": ...}}); an empty body or an HTML page
+    comes from something else (a proxy, a wrong PORTER_AZURE_*_URL)."""
+    response = getattr(exc, "response", None)
+    try:
+        text = response.text() if response is not None else str(getattr(exc, "message", ""))
+    except Exception:  # noqa: BLE001 - an unreadable body is not Azure's either
+        return True
+    text = (text or "").lstrip()
+    return not text or text.startswith("<")
+
+
+def _endpoint(exc: BaseException) -> str:
+    """The host that answered: from the response, else from the Graph client on the stack."""
+    response = getattr(exc, "response", None)
+    url = str(getattr(getattr(response, "request", None), "url", "") or "")
+    tb = exc.__traceback__
+    while not url and tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        url = str(getattr(owner, "base", "") or "") if type(owner).__name__ == "Graph" else ""
+        tb = tb.tb_next
+    return urlsplit(url).netloc or "Azure"
+
+
+def unexpected_answer(exc: BaseException, doing: str, detail: str) -> CloudError:
+    where = _endpoint(exc)
+    return CloudError(
+        f"Unexpected answer from {where}",
+        f"{where} answered, but not the way Azure does ({detail}), so the wizard could not {doing}: "
+        "a proxy or a wrong endpoint may be answering instead of Azure.",
+        "Check your proxy settings (HTTPS_PROXY, NO_PROXY) and any AZURE_AUTHORITY_HOST / "
+        "PORTER_AZURE_*_URL settings, then press Retry.", code="UnexpectedAnswer", retryable=True)
 
 
 def azure_call(doing: str):

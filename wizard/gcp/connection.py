@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..errors import CloudError
 from ..secret_store import SecretStore
-from ..state import SecretRecord, WizardState
+from ..state import GcpProgress, SecretRecord, WizardState
 from .errors import gcp_call
 from .key import ServiceAccountKey, parse_key
 from .session import GcpApi, GcpHttpError
@@ -42,23 +42,36 @@ def verify_key(key: ServiceAccountKey, **api_kwargs) -> GcpApi:
 
 def store_key(state: WizardState, store: SecretStore, key: ServiceAccountKey) -> None:
     """Keyring first, then the record: a record never points at a key that is not there. The key
-    is read back before anything else happens, so deleting the downloaded file loses nothing."""
+    is read back before anything else happens, so deleting the downloaded file loses nothing.
+
+    The state is not touched until the new key is stored and read back: when the keyring refuses
+    (or keeps something else), the record still names the old key, which is still stored, and
+    nothing is orphaned. Only then is the old entry removed."""
     gcp = state.gcp
     old_name = gcp.secret_name if gcp.client_email else ""
-    gcp.project_id, gcp.client_email, gcp.key_id = key.project_id, key.client_email, key.key_id
-    gcp.universe_domain = key.universe_domain
+    new_name = secret_name_for(key)
     text = _canonical(key)
-    store.put(gcp.secret_name, text)
-    if store.get(gcp.secret_name) != text:
+    store.put(new_name, text)
+    if store.get(new_name) != text:
+        if new_name != old_name:
+            store.delete(new_name)  # what it kept is not the key: leave nothing behind
         raise CloudError("The keyring did not keep the key", "The key read back from the keyring differs "
                          "from what was stored.", "Check your keyring, then press Continue again.", code="Keyring")
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    gcp.project_id, gcp.client_email, gcp.key_id = key.project_id, key.client_email, key.key_id
+    gcp.universe_domain = key.universe_domain
     gcp.key_stored_at = now
     # Google's user-managed keys do not expire unless an organisation policy says so.
-    state.secrets[gcp.secret_name] = SecretRecord(kind=SECRET_KIND, stored_at=now, expires_at="")
-    if old_name and old_name != gcp.secret_name:
+    state.secrets[new_name] = SecretRecord(kind=SECRET_KIND, stored_at=now, expires_at="")
+    if old_name and old_name != new_name:
         state.secrets.pop(old_name, None)
         store.delete(old_name)
+
+
+def secret_name_for(key: ServiceAccountKey) -> str:
+    """The keyring entry a key is stored under: what ``GcpProgress.secret_name`` names once the
+    state records this key."""
+    return GcpProgress(client_email=key.client_email, key_id=key.key_id).secret_name
 
 
 def _canonical(key: ServiceAccountKey) -> str:

@@ -3,6 +3,9 @@ what to do. Google's ErrorInfo ``reason`` decides where it can (SERVICE_DISABLED
 RATE_LIMIT_EXCEEDED, QUOTA_EXCEEDED...), the HTTP status otherwise."""
 from __future__ import annotations
 
+import json
+from urllib.parse import urlsplit
+
 from ..errors import CloudError, WizardError, translating
 from .session import GcpHttpError
 
@@ -39,7 +42,13 @@ def translate(exc: Exception, doing: str) -> WizardError:
             return _network(doing, cause)
         return key_refused(str(exc.args[0]) if exc.args else str(exc))
     if isinstance(exc, GcpHttpError):
+        if exc.code == str(exc.status) and 400 <= exc.status < 500 and (
+                not exc.message or exc.message.lstrip().startswith("<")):
+            # Google's errors are JSON with a status name; an empty body or an HTML page is not.
+            return unexpected_answer(exc, doing, f"HTTP {exc.status}")
         return _http(exc, doing)
+    if isinstance(exc, json.JSONDecodeError):  # requests' JSONDecodeError is one too
+        return unexpected_answer(exc, doing, "not JSON")
     if _is_network(exc) or isinstance(exc, gx.TransportError):
         return _network(doing, exc)
     raise exc
@@ -88,6 +97,26 @@ def _network(doing: str, exc: BaseException) -> CloudError:
     return CloudError("Can't reach Google Cloud", f"The wizard could not reach Google Cloud to {doing} "
                       f"({type(exc).__name__}).", "Check your network and proxy (and PORTER_GCP_ENDPOINT_TEMPLATE "
                       "if you set it), then press Retry.", code="Network", retryable=True)
+
+
+def _endpoint(exc: BaseException) -> str:
+    url = str(getattr(exc, "url", "") or "")
+    tb = exc.__traceback__
+    while not url and tb is not None:  # GcpApi.call's `url`, for an answer that was not JSON
+        candidate = tb.tb_frame.f_locals.get("url")
+        url = candidate if isinstance(candidate, str) and "://" in candidate else ""
+        tb = tb.tb_next
+    return urlsplit(url).netloc or "Google Cloud"
+
+
+def unexpected_answer(exc: BaseException, doing: str, detail: str) -> CloudError:
+    where = _endpoint(exc)
+    return CloudError(
+        f"Unexpected answer from {where}",
+        f"{where} answered, but not the way Google Cloud does ({detail}), so the wizard could not "
+        f"{doing}: a proxy or a wrong endpoint may be answering instead of Google.",
+        "Check your proxy settings (HTTPS_PROXY, NO_PROXY) and PORTER_GCP_ENDPOINT_TEMPLATE if you "
+        "set it, then press Retry.", code="UnexpectedAnswer", retryable=True)
 
 
 def gcp_call(doing: str):

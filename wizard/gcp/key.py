@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..errors import InputError
+from .endpoints import check_token_uri, check_universe_domain
 
 MAX_KEY_BYTES = 64 * 1024  # a JSON key is ~2.3 KB; anything this large is some other file
 REQUIRED = ("project_id", "private_key_id", "private_key", "client_email", "token_uri")
@@ -128,9 +128,8 @@ def _check_fields(info: dict[str, Any]) -> None:
     if email.endswith(".iam.gserviceaccount.com") and owner != project:
         raise InputError(f"The key says project {project!r}, but its service account belongs to project "
                          f"{owner!r}.", "The file was edited: download a new key for the account.")
-    token_uri = urlsplit(info["token_uri"])
-    if token_uri.scheme != "https" or not token_uri.netloc:
-        raise InputError("The key's token_uri is not an https address.", "Give the file exactly as downloaded.")
+    check_token_uri(info["token_uri"])
+    check_universe_domain(info.get("universe_domain") or "")
 
 
 def _check_private_key(pem: str) -> None:
