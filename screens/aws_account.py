@@ -48,7 +48,7 @@ class AwsAccountScreen(WizardScreen):
         yield OptionList(id="source")
         yield Static("", id="identity", classes="identity")
         with Vertical(id="keys"):
-            problem = self.ctx.secrets.problem()
+            problem = self.ctx.secrets.problem(cloud="aws")
             if problem:
                 yield Static(plain(f"{problem.what}\n{problem.next_step}"), classes="warning", id="keyring-problem")
             yield Field("Access key ID", input_id="key-id", validate=validate_key_id,

@@ -10,8 +10,6 @@ delete-and-retry (after confirmation) when a previous attempt failed.
 """
 from __future__ import annotations
 
-import os
-
 from datetime import datetime, timezone
 
 from textual import on, work
@@ -29,9 +27,6 @@ from wizard.logs import log
 
 from .plain import plain, printable
 from .base import WizardScreen
-
-# Set by the sandbox: the link its stand-in for Porter's dashboard shows (by-hand path).
-SANDBOX_PORTER_LINK_ENV = "PORTER_SANDBOX_DASHBOARD_LINK"
 from .worker_tools import cancelled as _cancelled
 from .worker_tools import interruptible_sleep as _sleep
 from .messages import StackLooked, StackProgress, StackSettled, StepFailed
@@ -70,8 +65,7 @@ class AwsGrantScreen(WizardScreen):
             f"Porter's AWS identity ({rs.PLATFORM_PRINCIPAL}) alone, and only when it presents "
             "this project's ExternalId."), classes="lead")
         if self._manual:
-            suggested = os.environ.get(SANDBOX_PORTER_LINK_ENV, "") if self.ctx.sandbox else ""
-            yield PorterLinkAsk(aws.external_id, suggested=suggested, id="porter-ask")
+            yield PorterLinkAsk(aws.external_id, sandbox=self.ctx.sandbox, id="porter-ask")
         elif self.ctx.state.porter_mode == "standalone":
             yield Static(plain(STANDALONE), id="standalone-note", classes="lead")
         yield Static(plain(self._facts()), id="facts", classes="facts")

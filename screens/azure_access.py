@@ -8,19 +8,20 @@ the user agrees.
 """
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 from wizard.azure import access, role, signin
 from wizard.azure.cloud import current_cloud
 from wizard.azure.connection import porter_credential
-from wizard.errors import WizardError
+from wizard.errors import KeyringUnavailable, WizardError
+from wizard.secret_store import THIS_RUN_BUTTON
 
 from .plain import plain
 from .azure_messages import Loaded
 from .job_screen import JobScreen
-from .messages import StepFailed
+from .messages import RunStopped, StepFailed
 from .widgets.confirm_modal import ConfirmModal
 from .widgets.error_panel import ErrorPanel
 from .worker_tools import cancelled, interruptible_sleep
@@ -76,13 +77,23 @@ class AzureAccessScreen(JobScreen):
         if status != "done":
             self.ctx.state.azure.setup_done_at = ""
 
+    def extra_buttons(self) -> ComposeResult:
+        yield Button(THIS_RUN_BUTTON, id="this-run")
+
     def on_mount(self) -> None:
         super().on_mount()
+        self.query_one("#this-run").display = False
         if not self.ctx.state.azure.setup_done_at and not self._admin_path:
             self.start()  # checking changes nothing: no need to ask first
 
     # -- an existing role that differs needs a yes first ---------------------------------------------
     def start(self) -> None:
+        problem = self.ctx.secrets.problem(cloud="azure") if self._admin_path else None
+        if problem:
+            # Before the first cloud call: nothing is made that would wait for a secret we
+            # could not keep.
+            self._offer_this_run(problem)
+            return
         if not self._admin_path or self._role_check is not None:
             super().start()
             return
@@ -123,6 +134,28 @@ class AzureAccessScreen(JobScreen):
             + "\n  • ".join(check.differences) + "\n\nUpdating it changes what everyone holding it may "
             "do.", "Update the role", dangerous=True), decided)
 
+    # -- no keyring: keep the secret for this run only, if the user says so -----------------------
+    def _offer_this_run(self, problem: WizardError) -> None:
+        if not self.ctx.state.azure.setup_done_at and not self._status:
+            self.query_one("#job-status", Static).update(plain("Nothing has been changed."))
+        self.query_one(ErrorPanel).show_error(problem)
+        button = self.query_one("#this-run", Button)
+        button.display = True
+        button.focus()
+
+    def on_run_stopped(self, message: RunStopped) -> None:
+        # JobScreen's handler runs after this one (Textual calls each class's): offer after it.
+        if isinstance(message.error, KeyringUnavailable) and not self.ctx.secrets.session_only:
+            self.call_later(self._offer_this_run, message.error)
+
+    @on(Button.Pressed, "#this-run")
+    def _this_run_only(self) -> None:
+        self.ctx.secrets.keep_for_this_run()
+        self.query_one("#this-run").display = False
+        self.query_one(ErrorPanel).show_error(None)
+        self.notify("The client secret is kept in memory for this run only: a relaunch will ask for it again.")
+        self.start()
+
     def on_step_failed(self, message: StepFailed) -> None:
         self.query_one("#start").disabled = False
         self.query_one("#job-status", Static).update("")
@@ -143,7 +176,13 @@ class AzureAccessScreen(JobScreen):
 
     def finished(self, result) -> str:
         if self.ctx.state.azure.consent == "manual":
+            kept = (" The client secret is kept for this run only: a relaunch will need it again."
+                    if self.ctx.secrets.session_only else "")
             return ("✓ Set up, except admin consent: an administrator must grant it in the portal "
                     f"({access.CONSENT_PORTAL_PATH}). Porter's workload identities need it; the "
-                    "cluster can be provisioned meanwhile.")
+                    "cluster can be provisioned meanwhile." + kept)
+        if self.ctx.secrets.session_only:
+            return ("✓ The service principal is ready. Its client secret is kept in memory for this run "
+                    "only (no keyring here): a relaunch will need it again (type it at Sign in, or run "
+                    "this setup again).")
         return "✓ The service principal is ready."

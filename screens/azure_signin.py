@@ -14,6 +14,7 @@ from wizard.azure.connection import store_secret
 from wizard.azure.ids import validate_guid
 from wizard.browser import can_open_browser, open_page
 from wizard.errors import InputError, WizardError
+from wizard.secret_store import THIS_RUN_BUTTON
 
 from .plain import plain
 from .azure_messages import DeviceCodeShown, SignedIn
@@ -74,6 +75,7 @@ class AzureSigninScreen(WizardScreen):
             yield Field("Client secret", input_id="secret", validate=_secret, password=True,
                         hint="Kept only in your OS keyring, never in a file.")
             yield Button("Check and continue", id="check-sp", variant="primary")
+            yield Button(THIS_RUN_BUTTON, id="this-run")
         yield Static("", id="signin-status")
         yield ErrorPanel(id="error")
 
@@ -81,6 +83,7 @@ class AzureSigninScreen(WizardScreen):
         self.query_one("#device-box").display = False
         self.query_one("#sp-box").display = self.ctx.state.azure.signin_method == "secret"
         self.query_one("#open-page").display = False
+        self.query_one("#this-run").display = False
         self.query_one("#device").focus()
 
     # -- device code -------------------------------------------------------------------------
@@ -141,13 +144,23 @@ class AzureSigninScreen(WizardScreen):
                   for name in ("tenant", "subscription", "client", "secret")}
         if None in values.values():
             return
-        problem = self.ctx.secrets.problem()
+        problem = self.ctx.secrets.problem(cloud="azure")
         if problem:
             self.query_one("#secret-field", Field).set_error(f"{problem.what} {problem.next_step}")
+            self.query_one("#this-run").display = True
             return
         self.query_one(ErrorPanel).show_error(None)
         self.query_one("#signin-status", Static).update("Checking the credentials with Entra ID…")
         self._sp_sign_in(values["tenant"], values["client"], values["secret"])
+
+    @on(Button.Pressed, "#this-run")
+    def _this_run_only(self) -> None:
+        self.ctx.secrets.keep_for_this_run()
+        self.query_one("#this-run").display = False
+        self.query_one("#secret-field", Field).set_error("")
+        self.notify("The client secret is kept in memory for this run only: a relaunch will ask for it again.",
+                    timeout=10)
+        self._check_sp()
 
     @work(thread=True, exclusive=True, group="signin")
     def _sp_sign_in(self, tenant: str, client: str, secret: str) -> None:

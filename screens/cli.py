@@ -189,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
         instance.release()
         print(f"{err.title}: {err.what}\n{err.next_step}", file=sys.stderr)
         return EXIT_CANT_START
+    from .signals import ExitOnSignals
+
+    signals = ExitOnSignals()  # SIGTERM/SIGHUP: exit cleanly, through the `finally` below
     sandbox = None
     try:
         if args.sandbox:
@@ -207,12 +210,15 @@ def main(argv: list[str] | None = None) -> int:
         from .app import WizardApp
 
         app = WizardApp(ctx, startup_error=startup_error)
+        signals.exit_app = app.exit
         app.run()
         for note in app.exit_notes.values():
             print(note)
         if app.crashed:  # the app wrote a crash report (WizardApp._handle_exception)
             print(unexpected_message(app.crash_report), file=sys.stderr)
             return EXIT_FAILED
+        if signals.exit_code:
+            return signals.exit_code  # 128 + signum: 143 for SIGTERM, 129 for SIGHUP
     except Exception as exc:  # noqa: BLE001 - the last resort: a report, never a traceback
         report = write_crash_report(exc, log_file(sandbox=args.sandbox))
         print(unexpected_message(report), file=sys.stderr)
@@ -221,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
         if sandbox:
             sandbox.stop()
         instance.release()
+        signals.restore()
     return 0
 
 

@@ -12,6 +12,7 @@ from textual.widgets import Button, Label, Static, TextArea
 
 from wizard.errors import InputError, WizardError
 from wizard.gcp.key import ServiceAccountKey, read_key
+from wizard.secret_store import THIS_RUN_BUTTON
 
 from .plain import plain
 from .base import WizardScreen
@@ -46,6 +47,11 @@ class GcpKeyScreen(WizardScreen):
         if gcp.client_email and self.ctx.secrets.get(gcp.secret_name):
             yield Static(plain(f"In your keyring: the key {gcp.key_id[:12]}… of {gcp.client_email} (project "
                          f"{gcp.project_id}), stored {gcp.key_stored_at}."), classes="callout", id="stored")
+        record = self.ctx.state.secrets.get(gcp.secret_name) if gcp.client_email else None
+        if record and record.session_only and not self.ctx.secrets.get(gcp.secret_name):
+            yield Static(plain(f"The key {gcp.key_id[:12]}… of {gcp.client_email} was kept for one run only "
+                               "(there was no keyring), so it ended with that run: give the key again below."),
+                         classes="callout", id="kept-one-run")
         yield Field("Path of the key file", input_id="key-path", validate=_path_only, value=suggested,
                     placeholder="~/Downloads/my-project-1a2b3c4d5e6f.json")
         yield Label("…or paste the key's contents (used instead of the path when not empty)", classes="field-label")
@@ -57,9 +63,11 @@ class GcpKeyScreen(WizardScreen):
             yield Button("Continue", id="continue", variant="primary")
             if gcp.client_email and self.ctx.secrets.get(gcp.secret_name):
                 yield Button("Use the stored key", id="use-stored")
+            yield Button(THIS_RUN_BUTTON, id="this-run")
 
     def on_mount(self) -> None:
         self.query_one("#key-paste-error").display = False
+        self.query_one("#this-run").display = False
         self.query_one("#key-path").focus()
 
     def _read(self) -> ServiceAccountKey | None:
@@ -83,6 +91,13 @@ class GcpKeyScreen(WizardScreen):
         key = self._read()
         if key is None:
             return
+        problem = self.ctx.secrets.problem(cloud="gcp")
+        if problem:  # before asking Google anything: no keyring, and no "this run only" yet
+            self.query_one(ErrorPanel).show_error(problem)
+            button = self.query_one("#this-run", Button)
+            button.display = True
+            button.focus()
+            return
         gcp = self.ctx.state.gcp
         stored = self.ctx.secrets.get(gcp.secret_name) if gcp.client_email else None
         replacing = stored and (gcp.client_email, gcp.key_id) != (key.client_email, key.key_id)
@@ -96,6 +111,13 @@ class GcpKeyScreen(WizardScreen):
         self._verify(key)
 
     def on_input_submitted(self) -> None:
+        self._continue()
+
+    @on(Button.Pressed, "#this-run")
+    def _this_run_only(self) -> None:
+        self.ctx.secrets.keep_for_this_run()
+        self.query_one("#this-run").display = False
+        self.query_one(ErrorPanel).show_error(None)
         self._continue()
 
     @on(Button.Pressed, "#use-stored")
@@ -141,4 +163,7 @@ class GcpKeyScreen(WizardScreen):
         gcp.key_file = str(key.path) if key.path is not None else ""
         self.wizard.save_progress()
         self.query_one("#key-paste", TextArea).text = ""  # the key is in the keyring now, not on screen
+        if self.ctx.secrets.session_only:
+            self.notify("The key is kept in memory for this run only (no keyring here): a relaunch will "
+                        "need it again.", timeout=10)
         self.wizard.goto("gcp.apis")

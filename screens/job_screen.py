@@ -60,6 +60,10 @@ class JobScreen(WizardScreen):
         """Record the outcome in the state; returns the line to show."""
         return "✓ Done."
 
+    def extra_buttons(self) -> ComposeResult:
+        """Buttons after Start and Continue (a subclass shows or hides them itself)."""
+        yield from ()
+
     # -- the common part -------------------------------------------------------------------
     def compose_body(self) -> ComposeResult:
         yield from self.intro()
@@ -70,6 +74,7 @@ class JobScreen(WizardScreen):
             yield Button(self.START_LABEL if self.progress_status() in ("", "done") else "Resume",
                          id="start", variant="primary")
             yield Button("Continue", id="continue", variant="primary")
+            yield from self.extra_buttons()
 
     def on_mount(self) -> None:
         done = self.progress_status() == "done"

@@ -22,6 +22,10 @@ class WizardContext:
     #: that cloud's local doubles then, not before.
     prepare_cloud: Callable[[str], None] | None = None
 
+    def __post_init__(self) -> None:
+        self.secrets.kept_by_an_earlier_run |= {
+            name for name, record in self.state.secrets.items() if record.session_only}
+
     def save(self) -> None:
         """Called after every step; a crash after this point loses nothing."""
         self.store.save(self.state)

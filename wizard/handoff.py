@@ -105,12 +105,10 @@ def items(state: WizardState, secrets: SecretStore, cloud: str) -> list[HandoffI
 
 
 def _secret(secrets: SecretStore, name: str, what: str) -> str:
+    """Read just in time: from the keyring, or from memory when this run keeps it there."""
     value = secrets.get(name)
     if not value:
-        raise WizardError(f"The {what} is not in the keyring",
-                          f"The wizard keeps the {what} only in your OS keyring, and it is not there "
-                          "(another machine, a cleared keyring, or a sandbox session that has ended).",
-                          "Go back to the step that made it and make or give it again.")
+        raise secrets.missing(name, what, "Go back to the step that made it and make or give it again.")
     return value
 
 

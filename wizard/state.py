@@ -11,7 +11,7 @@ import os
 import stat
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +180,8 @@ class SecretRecord:
     kind: str
     stored_at: str
     expires_at: str = ""
+    #: Kept in memory for one run only (no keyring on that machine): a relaunch must ask for it.
+    session_only: bool = False
 
 
 @dataclass
@@ -234,6 +236,10 @@ def _build(cls: type, data: Any, where: str) -> Any:
                                                 for k, v in value.items())):
             raise ValueError(f"{where}.{f.name} should map names to strings")
         values[f.name] = value
+    missing = [f.name for f in fields(cls) if f.name not in values
+               and f.default is MISSING and f.default_factory is MISSING]
+    if missing:  # cls(**values) would raise TypeError, which parse_state does not document
+        raise ValueError(f"{where} lacks {', '.join(missing)}")
     return cls(**values)
 
 
@@ -241,7 +247,7 @@ def parse_state(text: str) -> WizardState:
     data = json.loads(text)
     if not isinstance(data, dict):
         raise ValueError("the file is not a JSON object")
-    if data.get("version") != STATE_VERSION:
+    if isinstance(data.get("version"), bool) or data.get("version") != STATE_VERSION:
         raise ValueError(f"unknown format version {data.get('version')!r}")
     aws = _build(AwsProgress, data.get("aws", {}), "aws")
     azure = _build(AzureProgress, data.get("azure", {}), "azure")

@@ -6,6 +6,8 @@ Errors are shown under the field as plain text: they can quote what was pasted.
 """
 from __future__ import annotations
 
+import os
+
 from dataclasses import dataclass
 
 from textual import on
@@ -23,6 +25,8 @@ WHERE = ("Where to find it: in Porter's dashboard, create a project, choose AWS,
          "permissions. Copy the link of the button that opens the AWS console (right-click, Copy "
          "link), or the ExternalId Porter shows. The wizard creates exactly the stack that link "
          "describes, in your account.")
+# Set by the sandbox: the link its stand-in for Porter's dashboard shows (by-hand path).
+SANDBOX_LINK_ENV = "PORTER_SANDBOX_DASHBOARD_LINK"
 LINK_LABEL = "The link or ExternalId from Porter's dashboard"
 ID_LABEL = "The ExternalId Porter shows with this link"
 ID_HINT = ("This link is Porter's newer form, without the ExternalId: paste the ExternalId the "
@@ -37,11 +41,11 @@ class PorterLinkAsk(Vertical):
         link: PorterLink | None  # None: a bare ExternalId, used with this wizard's template
         external_id: str
 
-    def __init__(self, last_external_id: str = "", *, suggested: str = "", id: str | None = None) -> None:
+    def __init__(self, last_external_id: str = "", *, sandbox: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
         self._last = last_external_id
-        #: The sandbox's stand-in for what Porter's dashboard shows, filled in for the user.
-        self._suggested = suggested
+        #: In the sandbox, what its stand-in for Porter's dashboard shows, filled in for the user.
+        self._suggested = os.environ.get(SANDBOX_LINK_ENV, "") if sandbox else ""
         self._pending: PorterLink | None = None
 
     def compose(self) -> ComposeResult:

@@ -155,7 +155,7 @@ def client_secret(run: AccessRun) -> tuple[str, str]:
     current = run.secrets.get(az.secret_name)
     if current and az.secret_key_id and _works(run, current):
         return "found", "the secret in your keyring still works"
-    problem = run.secrets.problem()
+    problem = run.secrets.problem(cloud="azure")
     if problem:
         raise problem  # before making a secret we could not keep
     ends = datetime.now(timezone.utc) + timedelta(days=SECRET_DAYS)
@@ -229,6 +229,11 @@ def set_up(run: AccessRun, on_step) -> None:
     from ..stepwise import run_steps
     from .errors import azure_call
 
+    # Before anything is made: the role, app, service principal and assignment are no use
+    # without a secret the wizard can keep (in the keyring, or in memory for this run only).
+    problem = run.secrets.problem(cloud="azure")
+    if problem:
+        raise problem
     run_steps(run, steps(), on_step, "set up", azure_call)
     run.state.azure.setup_done_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     run.save()

@@ -18,12 +18,10 @@ def porter_credential(azure: AzureProgress, store: SecretStore, cloud: AzureClou
     """A credential for the service principal the platform uses, from the keyring."""
     secret = store.get(azure.secret_name) if azure.client_id else None
     if not secret:
-        raise CloudError("The client secret is not in the keyring",
-                         "The wizard keeps the service principal's client secret only in your OS "
-                         "keyring, and it is not there (another machine, a cleared keyring, or a "
-                         "sandbox session that has ended).",
-                         "Go back to Sign in and type the secret again, or run the setup again "
-                         "(it makes a new secret for the same service principal).", code="NoSecret")
+        missing = store.missing(azure.secret_name, "client secret",
+                                "Go back to Sign in and type the secret again, or run the setup again "
+                                "(it makes a new secret for the same service principal).")
+        raise CloudError(missing.title, missing.what, missing.next_step, code="NoSecret")
     return secret_credential(cloud or current_cloud(),
                              ServicePrincipal(azure.tenant_id, azure.client_id), secret)
 
@@ -35,4 +33,5 @@ def store_secret(state: WizardState, store: SecretStore, secret: str,
     now = datetime.now(timezone.utc)
     state.secrets[state.azure.secret_name] = SecretRecord(
         kind=SECRET_KIND, stored_at=now.isoformat(timespec="seconds"),
-        expires_at=expires_at.isoformat(timespec="seconds") if expires_at else "")
+        expires_at=expires_at.isoformat(timespec="seconds") if expires_at else "",
+        session_only=store.session_only)

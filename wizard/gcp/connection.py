@@ -62,7 +62,8 @@ def store_key(state: WizardState, store: SecretStore, key: ServiceAccountKey) ->
     gcp.universe_domain = key.universe_domain
     gcp.key_stored_at = now
     # Google's user-managed keys do not expire unless an organisation policy says so.
-    state.secrets[new_name] = SecretRecord(kind=SECRET_KIND, stored_at=now, expires_at="")
+    state.secrets[new_name] = SecretRecord(kind=SECRET_KIND, stored_at=now, expires_at="",
+                                           session_only=store.session_only)
     if old_name and old_name != new_name:
         state.secrets.pop(old_name, None)
         store.delete(old_name)
@@ -83,10 +84,9 @@ def _canonical(key: ServiceAccountKey) -> str:
 def load_key(state: WizardState, store: SecretStore) -> ServiceAccountKey:
     text = store.get(state.gcp.secret_name) if state.gcp.client_email else None
     if not text:
-        raise CloudError("The service-account key is not in the keyring",
-                         "The wizard keeps the key only in your OS keyring, and it is not there (another "
-                         "machine, a cleared keyring, or a sandbox session that has ended).",
-                         "Go back to the key step and give the key again.", code="NoKey")
+        missing = store.missing(state.gcp.secret_name, "service-account key",
+                                "Go back to the key step and give the key again.")
+        raise CloudError(missing.title, missing.what, missing.next_step, code="NoKey")
     return parse_key(text, None)
 
 

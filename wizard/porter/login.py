@@ -64,6 +64,11 @@ def _read_config(path: Path) -> dict:
         mark = getattr(exc, "problem_mark", None)
         where = f" near line {mark.line + 1}" if mark is not None else ""
         raise _Damaged(f"it is not valid YAML{where}") from None  # str(exc) quotes the line
+    except Exception as exc:  # noqa: BLE001 - PyYAML's constructors raise their own errors
+        # A tag or value PyYAML parses but can't build ("2001-13-01" as a date, "!!int x",
+        # "!!timestamp x", nesting deeper than the stack) raises ValueError, AttributeError,
+        # RecursionError...: still a damaged file, not a crash. Never quote str(exc).
+        raise _Damaged(f"it is not valid YAML ({type(exc).__name__})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -84,8 +89,9 @@ def _project(value: str) -> str | None:
         return ""
     if not value.isascii() or not value.isdigit():
         return None
-    number = int(value)
-    return str(number) if number else ""  # 0 is the CLI's "no project"
+    # Without int(): Python refuses to convert over 4,300 digits (ValueError), and a project of
+    # "0" (or "000") is the CLI's "no project".
+    return value.lstrip("0")
 
 
 def _describe(from_env: list[str], file_used: bool) -> str:

@@ -200,7 +200,9 @@ class Sandbox:
     def write_gcp_key(self) -> Path:
         """A new key for the sandbox's service account, saved as the console's download would be."""
         key = self._gcp.make_key()
-        folder = (self._dir or Path(tempfile.mkdtemp(prefix="porter-wizard-sandbox-"))) / "Downloads"
+        if self._dir is None:  # not started: a folder of its own, still removed by stop()
+            self._dir = Path(tempfile.mkdtemp(prefix="porter-wizard-sandbox-"))
+        folder = self._dir / "Downloads"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{key['project_id']}-{key['private_key_id'][:12]}.json"
         path.write_text(json.dumps(key, indent=2) + "\n")
@@ -261,6 +263,8 @@ class Sandbox:
             self._azure_pacing()
 
     def stop(self) -> None:
+        """Stop every double and remove every temporary file the sandbox or its doubles made:
+        its folder (AWS profiles, the downloaded Google Cloud key) and the doubles' CA file."""
         if self._porter:
             self._porter.stop()
         if self._gcp:
@@ -280,6 +284,11 @@ class Sandbox:
                 os.environ[name] = value
         if self._dir:
             shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+        if self._porter or self._gcp or self._azure:
+            from .https.certs import remove_ca_file
+
+            remove_ca_file()
 
     def __enter__(self) -> Sandbox:
         return self.start()

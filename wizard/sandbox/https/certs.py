@@ -5,7 +5,8 @@ https too, so the doubles must speak TLS; Google's doubles do too, so google-aut
 certificate checking runs as it does against Google. One throwaway trustme CA is made per process (making
 keys costs tens of milliseconds; every double and every test shares it) and one leaf certificate
 for the loopback names. Clients trust the CA through the SDKs' own ``connection_verify=`` setting,
-pointed at the PEM file ``ca_pem_path()`` writes; that file is removed when the process exits.
+pointed at the PEM file ``ca_pem_path()`` writes; that file is removed by ``remove_ca_file()``
+(the sandbox's stop) or else when the process exits.
 Nothing here touches the system trust store or the environment.
 """
 
@@ -19,7 +20,7 @@ import threading
 
 import trustme
 
-__all__ = ["ca_pem_path", "server_context"]
+__all__ = ["ca_pem_path", "remove_ca_file", "server_context"]
 
 # The names clients may dial: the doubles bind 127.0.0.1, "localhost" and ::1 are there for
 # callers that build URLs by hand.
@@ -68,3 +69,13 @@ def _remove(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def remove_ca_file() -> None:
+    """Delete the CA file now (the sandbox stopping: atexit never runs when a signal kills the
+    process). The CA itself stays in memory; a later ``ca_pem_path()`` writes a new file."""
+    global _ca_path
+    with _lock:
+        path, _ca_path = _ca_path, None
+    if path is not None:
+        _remove(path)
