@@ -12,6 +12,8 @@ from wizard.paths import log_file, state_file
 from wizard.secret_store import SecretStore
 from wizard.state import StateStore, WizardState
 
+from .plain import printable
+
 
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
@@ -213,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         signals.exit_app = app.exit
         app.run()
         for note in app.exit_notes.values():
-            print(note)
+            print(printable(note))  # notes quote paths and cloud names: no escape sequences
         if app.crashed:  # the app wrote a crash report (WizardApp._handle_exception)
             print(unexpected_message(app.crash_report), file=sys.stderr)
             return EXIT_FAILED

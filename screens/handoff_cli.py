@@ -11,6 +11,8 @@ from wizard.paths import state_file
 from wizard.secret_store import SecretStore
 from wizard.state import StateStore
 
+from .plain import printable
+
 SANDBOX_NOTE = ("The sandbox's keyring lives in memory inside one `porter-wizard --sandbox` "
                 "session, so its secrets are gone once it ends: the hand-off step inside the "
                 "session shows them.")
@@ -47,6 +49,7 @@ def handoff_command(cloud: str, *, reveal: bool, done: bool, sandbox: bool) -> i
     for item in items:
         value = item.value if (reveal or not item.secret) else "(hidden: add --reveal to print it)"
         where = f"  → {item.where}" if item.where else ""
+        value = printable(value)  # from the progress file or the keyring: no escape sequences
         if "\n" in value or len(value) > 200:  # the key's JSON: on lines of its own
             print(f"{item.label}{where}:\n{value}")
         else:

@@ -156,3 +156,12 @@ async def test_google_card_offers_the_file_and_keeps_the_key_masked(make_ctx, sa
         assert "PRIVATE" not in screen_text(pilot)
     for path in files_under(home):
         assert b"PRIVATE KEY" not in path.read_bytes(), f"the key leaked into {path}"
+
+
+def test_handoff_command_never_prints_an_escape_sequence_from_the_progress_file(home, capsys):
+    state = aws_ready()
+    state.aws.account_id = "1234\x1b[2J5678"  # a tampered progress file
+    StateStore(state_file(sandbox=False)).save(state)
+    assert main(["handoff", "aws"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "1234␛[2J5678" in out
