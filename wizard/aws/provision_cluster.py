@@ -1,4 +1,7 @@
-"""Provisioning steps for the cluster itself: IAM roles, the load balancer, EKS and its nodes."""
+"""Provisioning steps for the cluster itself: IAM roles, the load balancer, EKS and its nodes.
+
+As for the network, a found resource is brought to the state the create path leaves (policies,
+tags) before its step counts as done; see provision_network."""
 from __future__ import annotations
 
 import json
@@ -23,16 +26,22 @@ def _error_code(exc: Exception) -> str:
 def _ensure_role(run: Run, name: str, service: str, policies: list[str]) -> tuple[bool, str]:
     iam = run.client("iam")
     created = False
+    want_tags = [{"Key": k, "Value": v} for k, v in run.plan.tags().items()]
     try:
-        arn = iam.get_role(RoleName=name)["Role"]["Arn"]
+        role = iam.get_role(RoleName=name)["Role"]
     except Exception as exc:  # noqa: BLE001 - only "no such role" means create
         if _error_code(exc) != "NoSuchEntity":
             raise
         trust = {"Version": "2012-10-17", "Statement": [{
             "Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
-        arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust),
-                              Tags=[{"Key": k, "Value": v} for k, v in run.plan.tags().items()])["Role"]["Arn"]
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust), Tags=want_tags)["Role"]
         created = True
+    else:
+        have = {t["Key"]: t["Value"] for t in role.get("Tags", [])}
+        missing = [t for t in want_tags if have.get(t["Key"]) != t["Value"]]
+        if missing:
+            iam.tag_role(RoleName=name, Tags=missing)
+    arn = role["Arn"]
     # Attach what is missing even on a found role: a run stopped between create and attach
     # leaves a role without its policies.
     attached = {p["PolicyArn"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
@@ -58,6 +67,7 @@ def nlb_name(run: Run) -> str:
 def load_balancer(run: Run) -> tuple[str, str]:
     elb = run.client("elbv2")
     status = "found"
+    want_tags = [{"Key": k, "Value": v} for k, v in run.plan.tags().items()]
     try:
         lb = elb.describe_load_balancers(Names=[nlb_name(run)])["LoadBalancers"][0]
     except Exception as exc:  # noqa: BLE001
@@ -65,9 +75,15 @@ def load_balancer(run: Run) -> tuple[str, str]:
             raise
         lb = elb.create_load_balancer(
             Name=nlb_name(run), Type="network", Scheme="internet-facing",
-            Subnets=subnet_ids(run, "public"),
-            Tags=[{"Key": k, "Value": v} for k, v in run.plan.tags().items()])["LoadBalancers"][0]
+            Subnets=subnet_ids(run, "public"), Tags=want_tags)["LoadBalancers"][0]
         status = "created"
+    else:
+        # Its type, scheme and subnets are set at creation for good; its tags can be set back.
+        have = {t["Key"]: t["Value"] for d in elb.describe_tags(ResourceArns=[lb["LoadBalancerArn"]])[
+            "TagDescriptions"] for t in d.get("Tags", [])}
+        missing = [t for t in want_tags if have.get(t["Key"]) != t["Value"]]
+        if missing:
+            elb.add_tags(ResourceArns=[lb["LoadBalancerArn"]], Tags=missing)
     arn = run.ids["nlb"] = lb["LoadBalancerArn"]
     run.wait_until("the load balancer", lambda: elb.describe_load_balancers(
         LoadBalancerArns=[arn])["LoadBalancers"][0]["State"]["Code"], {"active"}, {"failed"})
@@ -79,6 +95,9 @@ def eks_cluster(run: Run) -> tuple[str, str]:
     name = run.plan.name
     status = "found"
     try:
+        # A found cluster is taken as it is: its version, role and subnets are set at creation
+        # (changing them means an upgrade or a new cluster, not a cheap fix), and it is created
+        # in one call with its tags, so a kill cannot leave it half made. We only wait for it.
         cluster = eks.describe_cluster(name=name)["cluster"]
     except Exception as exc:  # noqa: BLE001
         if _error_code(exc) != "ResourceNotFoundException":
@@ -100,6 +119,8 @@ def node_group(run: Run) -> tuple[str, str]:
     cluster, group = run.plan.name, f"{run.plan.name}-nodes"
     status = "found"
     try:
+        # Like the cluster: a found node group is taken as it is (one call makes it whole; its
+        # instance type, disk and subnets cannot be changed in place), and waited for.
         eks.describe_nodegroup(clusterName=cluster, nodegroupName=group)
     except Exception as exc:  # noqa: BLE001
         if _error_code(exc) != "ResourceNotFoundException":

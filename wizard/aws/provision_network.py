@@ -1,5 +1,9 @@
 """Provisioning steps for the network: VPC, subnets, gateways, routes. Each returns
-(found|created, id) and records what it found or made in run.ids for the later steps."""
+(found|created, id) and records what it found or made in run.ids for the later steps.
+
+Find-before-create converges: a found resource is brought to the state the create path would have
+left (attributes, tags, attachments, routes), since a run killed between a create and the calls
+after it leaves it half done. Every such fix first reads, so a second call changes nothing."""
 from __future__ import annotations
 
 import ipaddress
@@ -12,18 +16,35 @@ def _by_tag(run: Run, extra: list[dict] | None = None) -> list[dict]:
     return [{"Name": f"tag:{TAG_KEY}", "Values": [run.plan.name]}, *(extra or [])]
 
 
+def ensure_tags(ec2, resource_id: str, have: list[dict] | None, want: list[dict]) -> None:
+    """Add (or set back) the wanted tags a found resource lacks; other tags are left alone."""
+    current = {t["Key"]: t["Value"] for t in have or []}
+    missing = [t for t in want if current.get(t["Key"]) != t["Value"]]
+    if missing:
+        ec2.create_tags(Resources=[resource_id], Tags=missing)
+
+
+# EKS nodes need DNS support and DNS hostnames to register with the control plane.
+VPC_ATTRIBUTES = {"enableDnsSupport": "EnableDnsSupport", "enableDnsHostnames": "EnableDnsHostnames"}
+
+
 def vpc(run: Run) -> tuple[str, str]:
     ec2 = run.client("ec2")
+    spec = run.plan.ec2_tags("vpc", f"{run.plan.name}-vpc")
     found = ec2.describe_vpcs(Filters=_by_tag(run))["Vpcs"]
     if found:
-        run.ids["vpc"] = found[0]["VpcId"]
-        return "found", run.ids["vpc"]
-    made = ec2.create_vpc(CidrBlock=run.plan.vpc_cidr,
-                          TagSpecifications=run.plan.ec2_tags("vpc", f"{run.plan.name}-vpc"))["Vpc"]
+        made, status = found[0], "found"
+        ensure_tags(ec2, made["VpcId"], made.get("Tags"), spec[0]["Tags"])
+    else:
+        made, status = ec2.create_vpc(CidrBlock=run.plan.vpc_cidr, TagSpecifications=spec)["Vpc"], "created"
     run.ids["vpc"] = made["VpcId"]
-    # EKS nodes need DNS hostnames to register with the control plane.
-    ec2.modify_vpc_attribute(VpcId=made["VpcId"], EnableDnsHostnames={"Value": True})
-    return "created", made["VpcId"]
+    # Read, then set what is off (one attribute per call): a run killed right after CreateVpc
+    # left a VPC without DNS hostnames.
+    for attribute, param in VPC_ATTRIBUTES.items():
+        key = attribute[0].upper() + attribute[1:]
+        if not ec2.describe_vpc_attribute(VpcId=made["VpcId"], Attribute=attribute)[key]["Value"]:
+            ec2.modify_vpc_attribute(VpcId=made["VpcId"], **{param: {"Value": True}})
+    return status, made["VpcId"]
 
 
 def _zones(run: Run) -> list[str]:
@@ -53,16 +74,22 @@ def subnets(run: Run) -> tuple[str, str]:
     layout = _subnet_layout(run)
     for name, zone, cidr in layout:
         subnet = existing.get(name)
+        tier = name.split("-")[0]
+        # Tags EKS reads to place public and internal load balancers.
+        role = "kubernetes.io/role/elb" if tier == "public" else "kubernetes.io/role/internal-elb"
+        spec = run.plan.ec2_tags("subnet", f"{run.plan.name}-{name}")
+        spec[0]["Tags"] += [{"Key": "porter.run/subnet", "Value": name}, {"Key": role, "Value": "1"},
+                            {"Key": f"kubernetes.io/cluster/{run.plan.name}", "Value": "shared"}]
         if subnet is None:
-            tier = name.split("-")[0]
-            # Tags EKS reads to place public and internal load balancers.
-            role = "kubernetes.io/role/elb" if tier == "public" else "kubernetes.io/role/internal-elb"
-            spec = run.plan.ec2_tags("subnet", f"{run.plan.name}-{name}")
-            spec[0]["Tags"] += [{"Key": "porter.run/subnet", "Value": name}, {"Key": role, "Value": "1"},
-                                {"Key": f"kubernetes.io/cluster/{run.plan.name}", "Value": "shared"}]
             subnet = ec2.create_subnet(VpcId=run.ids["vpc"], CidrBlock=cidr, AvailabilityZone=zone,
                                        TagSpecifications=spec)["Subnet"]
             made += 1
+        else:
+            ensure_tags(ec2, subnet["SubnetId"], subnet.get("Tags"), spec[0]["Tags"])
+        # Public subnets give their instances a public IP (what EKS wants of a public subnet);
+        # a run killed after CreateSubnet left it off.
+        if tier == "public" and not subnet.get("MapPublicIpOnLaunch"):
+            ec2.modify_subnet_attribute(SubnetId=subnet["SubnetId"], MapPublicIpOnLaunch={"Value": True})
         run.ids[f"subnet-{name}"] = subnet["SubnetId"]
     return ("created" if made else "found"), f"{len(layout)} subnets ({made} new)"
 
@@ -77,6 +104,8 @@ def internet_gateway(run: Run) -> tuple[str, str]:
     status = "found"
     if found:
         igw = found[0]
+        ensure_tags(ec2, igw["InternetGatewayId"], igw.get("Tags"),
+                    run.plan.ec2_tags("internet-gateway", f"{run.plan.name}-igw")[0]["Tags"])
     else:
         igw = ec2.create_internet_gateway(
             TagSpecifications=run.plan.ec2_tags("internet-gateway", f"{run.plan.name}-igw"))["InternetGateway"]
@@ -89,12 +118,13 @@ def internet_gateway(run: Run) -> tuple[str, str]:
 
 def elastic_ip(run: Run) -> tuple[str, str]:
     ec2 = run.client("ec2")
+    spec = run.plan.ec2_tags("elastic-ip", f"{run.plan.name}-nat-ip")
     found = ec2.describe_addresses(Filters=_by_tag(run))["Addresses"]
     if found:
         run.ids["eip"] = found[0]["AllocationId"]
+        ensure_tags(ec2, run.ids["eip"], found[0].get("Tags"), spec[0]["Tags"])
         return "found", f"{found[0].get('PublicIp', '')} ({run.ids['eip']})"
-    made = ec2.allocate_address(Domain="vpc", TagSpecifications=run.plan.ec2_tags(
-        "elastic-ip", f"{run.plan.name}-nat-ip"))
+    made = ec2.allocate_address(Domain="vpc", TagSpecifications=spec)
     run.ids["eip"] = made["AllocationId"]
     return "created", f"{made.get('PublicIp', '')} ({made['AllocationId']})"
 
@@ -105,7 +135,11 @@ def nat_gateway(run: Run) -> tuple[str, str]:
         "pending", "available"]}]))["NatGateways"]
     status = "found"
     if live:
+        # Pending or available is fine: it becomes available by itself, and its subnet and
+        # address cannot be changed anyway. Only its tags are set back.
         nat_id = live[0]["NatGatewayId"]
+        ensure_tags(ec2, nat_id, live[0].get("Tags"),
+                    run.plan.ec2_tags("natgateway", f"{run.plan.name}-nat")[0]["Tags"])
     else:
         nat_id = ec2.create_nat_gateway(
             SubnetId=subnet_ids(run, "public")[0], AllocationId=run.ids["eip"],
@@ -122,15 +156,20 @@ def _route_table(run: Run, tier: str, target: dict[str, str]) -> bool:
     found = [t for t in ec2.describe_route_tables(Filters=_by_tag(run))["RouteTables"]
              if {"Key": "porter.run/route-table", "Value": tier} in t.get("Tags", [])]
     created = not found
+    spec = run.plan.ec2_tags("route-table", f"{run.plan.name}-{tier}")
+    spec[0]["Tags"].append({"Key": "porter.run/route-table", "Value": tier})
     if found:
         table = found[0]
+        ensure_tags(ec2, table["RouteTableId"], table.get("Tags"), spec[0]["Tags"])
     else:
-        spec = run.plan.ec2_tags("route-table", f"{run.plan.name}-{tier}")
-        spec[0]["Tags"].append({"Key": "porter.run/route-table", "Value": tier})
         table = ec2.create_route_table(VpcId=run.ids["vpc"], TagSpecifications=spec)["RouteTable"]
     table_id = run.ids[f"rt-{tier}"] = table["RouteTableId"]
-    if not any(r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in table.get("Routes", [])):
+    default = next((r for r in table.get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0"), None)
+    if default is None:
         ec2.create_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", **target)
+    elif default.get("State") == "blackhole" or any(default.get(k) != v for k, v in target.items()):
+        # Pointing elsewhere (an older gateway, one since deleted): point it at this run's target.
+        ec2.replace_route(RouteTableId=table_id, DestinationCidrBlock="0.0.0.0/0", **target)
     associated = {a.get("SubnetId") for a in table.get("Associations", [])}
     for subnet in subnet_ids(run, tier):
         if subnet not in associated:

@@ -12,6 +12,9 @@ CloudFormation stack unfolds (``stack_outcome``: still creating for a while, or 
 rolled back), which moto cannot show by itself (see ``stack_script``). The fault code
 ``"ConnectionReset"`` answers nothing and resets the TCP connection; botocore raises
 ``ConnectionClosedError`` for it (an ``HTTPClientError``, retryable in its retry modes).
+``fail_at(k)`` fails the k-th *mutating* request (see ``is_mutating``) from then on, before or
+after moto acts on it, to stand for a process killed at that request; ``mutations`` lists the
+mutating requests seen since ``reset_log()``.
 
 Nothing is printed or logged: request bodies can carry credentials.
 """
@@ -52,6 +55,30 @@ class _Fault:
     retry_after: int | None
 
 
+# Action names that change something (query, EC2 and JSON protocols all POST, so the verb decides).
+_MUTATING_VERBS = ("Create", "Modify", "Attach", "Associate", "Allocate", "Delete", "Put", "Update",
+                   "Detach", "Disassociate", "Release", "Replace", "Tag", "Untag", "Authorize",
+                   "Revoke", "Register", "Deregister", "Set", "Add", "Remove", "Enable", "Disable",
+                   "Run", "Terminate", "Start", "Stop", "Request", "Assign", "Unassign")
+
+
+def is_mutating(action: str, method: str) -> bool:
+    """Does the request change state? Named actions by their verb (AssumeRole, Describe*, Get*,
+    List*, Simulate* do not); REST calls (action "") by their HTTP method."""
+    if action:
+        return action.startswith(_MUTATING_VERBS)
+    return method.upper() not in ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass
+class _FailAt:
+    k: int
+    code: str
+    message: str
+    status: int
+    after: bool  # let moto act first, then answer the error: the request "landed", its answer was lost
+
+
 def _matches(pattern: str, value: str) -> bool:
     return pattern == "*" or pattern.casefold() == value.casefold()
 
@@ -67,6 +94,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     # HTTP/1.1 so botocore's pooled keep-alive connections are honoured.
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     timeout = 120  # Idle keep-alive connections must not pin a thread forever.
     front: AwsFront
 
@@ -119,10 +147,18 @@ class _Handler(BaseHTTPRequestHandler):
         service, action = _operation(self.headers, body, self.path)
         proto = protocol(service, self.headers, body, self.path)
         front._record(service, action)
+        kill = front._count_mutation(service, action, self.command, self.path)
         try:
             delay = front._delay_for(service, action)
             if delay > 0:
                 time.sleep(delay)
+            if kill is not None:
+                if kill.after and front._rules.before(service, action, self.headers, body, self.path) is None:
+                    self._exchange(list(self.headers.items()), body)
+                status, headers, payload = error_response(
+                    proto, service, kill.code, kill.message, kill.status, self.headers)
+                self._send(status, headers, payload)
+                return
             fault = front._take_fault(service, action)
             if fault is not None:
                 if fault.code == "ConnectionReset":
@@ -239,6 +275,8 @@ class AwsFront:
         self._overrides: list[tuple[str, str, re.Pattern, dict]] = []
         self._latencies: list[tuple[str, str, float]] = []
         self._requests: list[tuple[str, str]] = []
+        self._mutations: list[tuple[str, str]] = []
+        self._fail_at: _FailAt | None = None
         self._conns: set[socket.socket] = set()
         self._rules = FrontRules(self.upstream, self.upstream_timeout)
         self._stacks = StackScripts(default_stack_seconds)
@@ -300,6 +338,24 @@ class AwsFront:
         with self._lock:
             self._faults.append(_Fault(service, action, code, message, status, times, retry_after))
 
+    def fail_at(self, k: int, *, after: bool = False, code: str = "SandboxKilled",
+                message: str = "the sandbox failed this request on purpose", status: int = 400) -> None:
+        """Answer the k-th mutating request from now (1 = the next) with an AWS error, once; the
+        default code is one botocore does not retry, so the caller stops there, as if killed.
+        ``after=True`` forwards the request to moto first (it takes effect) and then answers the
+        error, like a kill while the answer was on its way. Until clear()."""
+        if k < 1:
+            raise ValueError("k must be >= 1")
+        with self._lock:
+            self._fail_at = _FailAt(k + len(self._mutations), code, message, status, after)
+
+    @property
+    def mutations(self) -> list[tuple[str, str]]:
+        """Snapshot of the mutating requests (see ``is_mutating``) since reset_log(): (service,
+        action), or (service, "METHOD /path") for REST calls."""
+        with self._lock:
+            return list(self._mutations)
+
     def latency(self, service: str, action: str, seconds: float) -> None:
         """Delay matching requests by ``seconds`` until clear(); the largest matching delay wins."""
         with self._lock:
@@ -342,6 +398,7 @@ class AwsFront:
             self._faults.clear()
             self._latencies.clear()
             self._overrides.clear()
+            self._fail_at = None
         self._stacks.clear()
 
     @property
@@ -353,6 +410,7 @@ class AwsFront:
     def reset_log(self) -> None:
         with self._lock:
             self._requests.clear()
+            self._mutations.clear()
 
     # --- used by the handler -----------------------------------------------------
     def _track(self, conn: socket.socket, alive: bool) -> None:
@@ -362,6 +420,18 @@ class AwsFront:
     def _record(self, service: str, action: str) -> None:
         with self._lock:
             self._requests.append((service, action))
+
+    def _count_mutation(self, service: str, action: str, method: str, path: str) -> _FailAt | None:
+        """Log a mutating request; the fail_at order if this is the one it names."""
+        if service == "moto-api" or not is_mutating(action, method):
+            return None
+        with self._lock:
+            self._mutations.append((service, action or f"{method.upper()} {urlsplit(path).path}"))
+            kill = self._fail_at
+            if kill is not None and kill.k == len(self._mutations):
+                self._fail_at = None
+                return kill
+        return None
 
     def _delay_for(self, service: str, action: str) -> float:
         with self._lock:
