@@ -28,11 +28,11 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from wizard.sandbox.aws_faults import _FailAt, _Fault, is_mutating
 from wizard.sandbox.aws_rules import PLATFORM_ACCESS_KEY_ID, PLATFORM_PRINCIPAL_ARN, FrontRules
 from wizard.sandbox.aws_wire import _operation, credential_scope, error_response, form, protocol, read_body
 from wizard.sandbox.stack_script import ACTIONS as _SCRIPTED_ACTIONS
@@ -42,41 +42,6 @@ __all__ = ["PLATFORM_ACCESS_KEY_ID", "PLATFORM_PRINCIPAL_ARN", "AwsFront", "_ope
 
 _HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
                "trailers", "transfer-encoding", "upgrade", "content-length", "expect"}
-
-
-@dataclass
-class _Fault:
-    service: str
-    action: str
-    code: str
-    message: str
-    status: int
-    remaining: int
-    retry_after: int | None
-
-
-# Action names that change something (query, EC2 and JSON protocols all POST, so the verb decides).
-_MUTATING_VERBS = ("Create", "Modify", "Attach", "Associate", "Allocate", "Delete", "Put", "Update",
-                   "Detach", "Disassociate", "Release", "Replace", "Tag", "Untag", "Authorize",
-                   "Revoke", "Register", "Deregister", "Set", "Add", "Remove", "Enable", "Disable",
-                   "Run", "Terminate", "Start", "Stop", "Request", "Assign", "Unassign")
-
-
-def is_mutating(action: str, method: str) -> bool:
-    """Does the request change state? Named actions by their verb (AssumeRole, Describe*, Get*,
-    List*, Simulate* do not); REST calls (action "") by their HTTP method."""
-    if action:
-        return action.startswith(_MUTATING_VERBS)
-    return method.upper() not in ("GET", "HEAD", "OPTIONS")
-
-
-@dataclass
-class _FailAt:
-    k: int
-    code: str
-    message: str
-    status: int
-    after: bool  # let moto act first, then answer the error: the request "landed", its answer was lost
 
 
 def _matches(pattern: str, value: str) -> bool:
