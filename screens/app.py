@@ -25,7 +25,10 @@ class WizardApp(App):
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
     #: Worker groups that run a job in the user's cloud account: JobScreen's "job" (provision,
     #: access, teardown), the AWS provision screen's, the AWS grant's stack watch, Azure rotation.
-    CLOUD_JOB_GROUPS = ("job", "provision", "stack", "rotate")
+    # Worker groups whose calls change something in a cloud account or at Porter: quitting during
+    # one asks first. Read-only groups (checks, lists, sign-in) quit at once.
+    CLOUD_JOB_GROUPS = ("job", "provision", "stack", "rotate", "teardown", "role", "quota-requests", "handoff",
+                        "porter-provision", "apis", "providers")
 
     def __init__(self, ctx: WizardContext, *, startup_error: StateFileError | None = None) -> None:
         super().__init__()
@@ -67,20 +70,34 @@ class WizardApp(App):
     def _cloud_job_screen(self):
         """The screen (anywhere in the stack) with a cloud job running in a worker, or None."""
         for screen in reversed(self.screen_stack):
-            if any(w.group in self.CLOUD_JOB_GROUPS and w.is_running for w in screen.workers):
+            if self._running_group(screen):
                 return screen
         return None
 
-    @staticmethod
-    def _building(screen) -> str:
+    def _running_group(self, screen) -> str:
+        return next((w.group for w in screen.workers if w.group in self.CLOUD_JOB_GROUPS and w.is_running), "")
+
+    def _building(self, screen) -> str:
+        """What is running, in words: by the worker's group, then by the step for the shared job."""
         step = getattr(screen, "STEP", "")
-        kind = step.rpartition(".")[2]
         cloud = {"aws": "AWS", "azure": "Azure", "gcp": "Google Cloud"}.get(step.partition(".")[0], "")
+        group = self._running_group(screen)
+        by_group = {
+            "stack": "the CloudFormation stack for Porter's role",
+            "rotate": "the Azure client secret rotation",
+            "role": "the Azure setup of Porter's access",
+            "quota-requests": " ".join(filter(None, ("the", cloud, "quota increase requests"))),
+            "handoff": "the hand-off to Porter",
+            "porter-provision": "the request for Porter to build the cluster",
+            "apis": "enabling the Google Cloud APIs",
+            "providers": "registering the Azure resource providers",
+        }
+        if group in by_group:
+            return by_group[group]
+        kind = step.rpartition(".")[2]
         return {"provision": f"{cloud} provisioning (the cluster and its network)".strip(),
                 "teardown": f"the {cloud} teardown" if cloud else "the teardown",
-                "grant": "the CloudFormation stack for Porter's role",
-                "access": "the Azure setup of Porter's access",
-                "azure_rotate": "the Azure client secret rotation"}.get(kind, "a job in your cloud account")
+                "access": "the Azure setup of Porter's access"}.get(kind, "a job in your cloud account")
 
     def _quit_during(self, screen) -> None:
         what = self._building(screen)

@@ -31,7 +31,8 @@ from wizard.azure.rotation import (STEPS, NewSecretForPorter, RotationRun, admin
                                    finish_rotation, rotate)
 from wizard.azure.rotation_common import parse, valid_until, validity
 from wizard.browser import can_open_browser, open_page
-from wizard.errors import WizardError
+from wizard.errors import KeyringUnavailable, WizardError
+from wizard.secret_store import THIS_RUN_BUTTON
 
 from .plain import plain
 from .base import WizardScreen
@@ -106,6 +107,7 @@ class AzureRotateScreen(WizardScreen):
                 yield Button("Remove the old secret", id="remove-old", variant="primary")
         with Horizontal(classes="buttons"):
             yield Button("Rotate now", id="rotate", variant="primary")
+            yield Button(THIS_RUN_BUTTON, id="this-run")
             yield Button("Open the sign-in page", id="open-page")
             yield Button("Done", id="done")
 
@@ -135,6 +137,7 @@ class AzureRotateScreen(WizardScreen):
     def on_mount(self) -> None:
         self.query_one("#device-code").display = False
         self.query_one("#open-page").display = False
+        self.query_one("#this-run").display = False
         self._offer()
         rotate_button = self.query_one("#rotate", Button)
         rotate_button.disabled = not self.ctx.state.azure.client_id
@@ -146,6 +149,12 @@ class AzureRotateScreen(WizardScreen):
             self._porter_stage()
             return
         (self.query_one("#done") if rotate_button.disabled else rotate_button).focus()
+
+    def _kept(self) -> str:
+        """Where the new secret is: the keyring, or (no keyring here) this run's memory."""
+        if self.ctx.secrets.session_only:
+            return "kept in memory for this run only (no keyring here: a relaunch will ask for it again)"
+        return "in your keyring"
 
     def _said(self, text: str) -> None:
         self.query_one("#rotate-status", Static).update(plain(text))
@@ -191,7 +200,8 @@ class AzureRotateScreen(WizardScreen):
             return admin_sign_in(cloud, ctx.state.azure.tenant_id,
                                  lambda prompt: self.post_message(SignInCode(prompt)))
         return RotationRun(cloud, ctx.state, ctx.secrets, ctx.save, sign_in=sign_in,
-                           cancelled=cancelled, sleep=interruptible_sleep, hand_off=hand_off)
+                           cancelled=cancelled, sleep=interruptible_sleep, hand_off=hand_off,
+                           this_run_offered=True)
 
     def _send_to_porter(self, new: NewSecretForPorter) -> bool:
         """The hand-off on the API path (in the worker): Porter's API takes the new secret, or the
@@ -242,7 +252,7 @@ class AzureRotateScreen(WizardScreen):
         self._drop_card()
         self._offer()
         self._said(f"✓ Rotated. The new secret (Secret ID {result.key_id}) expires "
-                   f"{result.expires_at.date().isoformat()}; it is in your keyring, Porter has it, "
+                   f"{result.expires_at.date().isoformat()}; it is {self._kept()}, Porter has it, "
                    "and the wizard uses it from now on.")
         # The old secret could not be removed: not a failure (the new one is in use), but the
         # user must know it stays valid and how to remove it.
@@ -256,12 +266,25 @@ class AzureRotateScreen(WizardScreen):
             # Nothing was removed: the hand-off stage is still where things stand.
             self._porter_stage(message.error)
             return
-        self._said("Not rotated; the secret in your keyring is the one you had." if message.error
+        self._said("Not rotated; the secret the wizard holds is the one you had." if message.error
                    else "Stopped. Nothing changed: a new secret, if made, was removed again.")
         button = self.query_one("#rotate", Button)
         button.label, button.display = "Try again", True
         self.query_one("#done").display = True
+        if isinstance(message.error, KeyringUnavailable) and not self.ctx.secrets.session_only:
+            # Checked before anything is made: nothing to undo, and the advice names this button.
+            self._said("Not rotated: nothing was changed.")
+            button = self.query_one("#this-run", Button)
+            button.display = True
         button.focus()
+
+    @on(Button.Pressed, "#this-run")
+    def _this_run_only(self) -> None:
+        self.ctx.secrets.keep_for_this_run()
+        self.query_one("#this-run").display = False
+        self.notify("The new client secret will be kept in memory for this run only: give it to Porter "
+                    "before you quit; a relaunch will ask for it again.")
+        self._start()
 
     def _show_done(self) -> None:
         done = self.query_one("#done", Button)
@@ -281,7 +304,7 @@ class AzureRotateScreen(WizardScreen):
                        f"{until}, is still on the app.")
             self._offer("remove-old", "later")
             return
-        self._said(f"The new secret (Secret ID {az.secret_key_id}) is in your keyring and the wizard "
+        self._said(f"The new secret (Secret ID {az.secret_key_id}) is {self._kept()} and the wizard "
                    f"uses it. Porter still holds the old secret, {until}; both stay valid until Porter "
                    "has the new one.")
         if state.porter_mode == "api" and not self._by_hand:

@@ -87,7 +87,7 @@ def _status(sandbox: bool) -> int:
     try:
         state = store.load()
     except StateFileError as err:
-        print(f"{err.title}: {err.what}", file=sys.stderr)
+        print(f"{err.title}: {err.what}\nWhat to do: {err.from_a_command}", file=sys.stderr)
         return 2
     from wizard.handoff import porter_statuses
 

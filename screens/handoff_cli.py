@@ -29,7 +29,7 @@ def handoff_command(cloud: str, *, reveal: bool, done: bool, sandbox: bool) -> i
     try:
         state = store.load()
     except StateFileError as err:
-        print(f"{err.title}: {err.what}\n{err.next_step}", file=sys.stderr)
+        print(f"{err.title}: {err.what}\nWhat to do: {err.from_a_command}", file=sys.stderr)
         return 1
     if not handoff.current_credential(state, cloud):
         print(f"{cloud} is not set up yet: run porter-wizard and finish its access step first.",

@@ -107,7 +107,7 @@ def rotate_command(cloud_name: str, *, sandbox: bool, finish: bool = False, yes:
     try:
         state = store.load()
     except StateFileError as err:
-        print(f"{err.title}: {err.what}\n{err.next_step}", file=sys.stderr)
+        print(f"{err.title}: {err.what}\nWhat to do: {err.from_a_command}", file=sys.stderr)
         return 1
     setup_logging(log_file(sandbox=False))
     # Azure's SDKs load only now: `status` and the app's start stay light.

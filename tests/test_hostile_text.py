@@ -188,3 +188,60 @@ async def test_shared_widgets_show_cloud_text_plainly():
         assert f"✗ Quota {HOSTILE[0]}" in rendered(".quota-result")
         assert f"Create {HOSTILE[0]}" in rendered(".step-label")
         assert f"{HOSTILE[3]} {HOSTILE[1]}" in rendered(".step-detail")
+
+
+# -- Porter's refusals, a key path, a damaged progress file -------------------------------------
+
+async def test_porters_refusal_is_shown_plainly(logged_in, make_ctx, keyring_backend):
+    """Porter's error body is Porter's text: shown as it came, on the hand-off screen."""
+    from wizard.secret_store import SERVICE
+
+    from .test_handoff import CLIENT, SECRET, azure_ready
+
+    keyring_backend.set_password(SERVICE, f"azure-client-secret/{CLIENT}", SECRET)
+    logged_in.inject("create_azure", 400, ALL)
+    async with WizardApp(make_ctx(azure_ready("api"))).run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await settle(pilot)
+            if pilot.app.screen.query("#error") and pilot.app.screen.query_one("#error").display:
+                break
+            await pilot.pause(0.05)
+        assert_shown(pilot.app, *HOSTILE)
+
+
+async def test_a_key_path_with_markup_is_shown_plainly(make_ctx, tmp_path):
+    """A path is the user's text: the field's refusal quotes it literally (here: no such file)."""
+    from screens.widgets.field import Field
+
+    state = WizardState(project="acme-prod", cloud="gcp", step="gcp.key", porter_mode="standalone")
+    path = str(tmp_path / "ops[" / "]admin [bold]x.json")
+    async with WizardApp(make_ctx(state)).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.screen.query_one("#key-path").value = path
+        await pilot.press("enter")
+        for _ in range(60):
+            await settle(pilot)
+            if pilot.app.screen.query_one("#key-path-field", Field).has_class("-invalid"):
+                break
+            await pilot.pause(0.05)
+        assert_shown(pilot.app, path)
+
+
+async def test_the_damaged_progress_screen_shows_the_path_plainly(tmp_path):
+    """The path and the parser's complaint come from outside: a folder named `[bold]x` too."""
+    from wizard.context import WizardContext
+    from wizard.secret_store import SecretStore
+
+    folder = tmp_path / HOSTILE[1] / HOSTILE[3]
+    folder.mkdir(parents=True)
+    (folder / "state.json").write_text('{"step": "[/]')
+    store = StateStore(folder / "state.json")
+    try:
+        store.load()
+    except Exception as err:  # noqa: BLE001 - only StateFileError can come out (tested elsewhere)
+        error = err
+    ctx = WizardContext(state=WizardState(), store=store, secrets=SecretStore())
+    async with WizardApp(ctx, startup_error=error).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert type(pilot.app.screen).__name__ == "DamagedStateScreen"
+        assert_shown(pilot.app, str(folder / "state.json"))

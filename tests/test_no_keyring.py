@@ -22,7 +22,10 @@ from wizard.paths import log_file
 from wizard.secret_store import THIS_RUN_BUTTON, SecretStore
 from wizard.state import SecretRecord, WizardState
 
-from .pilot_tools import press, settle, shown_buttons, text_of
+from .azure_double_fixtures import az, started  # noqa: F401 - fixtures
+from .pilot_tools import press, settle, shown_buttons, text_of, wait_for_text
+from .test_azure_rotation import platform, works  # noqa: F401 - fixture
+from .test_azure_rotation_front import endpoints  # noqa: F401 - fixture
 from .test_azure_secret_scan import assert_in_no_file
 from .test_flow_azure import SIZE, azure_state, wait_for_step
 from .test_gcp_secret_scan import _secret_parts
@@ -186,3 +189,40 @@ async def test_a_typed_azure_secret_without_a_keyring_can_be_kept_for_this_run(a
     assert ctx.state.secrets[ctx.state.azure.secret_name].session_only
     ctx.save()
     assert_in_no_file(home, [sp.client_secret])
+
+
+async def test_rotation_without_a_keyring_offers_this_run_then_hands_the_new_secret_over(
+        platform, endpoints, make_ctx):
+    """An admin rotating a year later on a server without a keyring: Rotate stops before making
+    anything, the error names the button the screen shows, and after it the new secret lives in
+    memory only, reaches Porter through the card, and never a file."""
+    from .test_azure_rotation_front import admin_enters_the_code_soon, due_soon, screen_text
+
+    setup_logging(log_file(sandbox=False))
+    due_soon(platform)
+    ctx = make_ctx(platform.state, secrets=_no_keyring())  # a relaunch: the old secret is not here
+    async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await press(pilot, "rotate-azure")
+        before = list(platform.az.graph.requests)
+        await press(pilot, "rotate")
+        await wait_for_text(pilot, "#rotate-status", "Not rotated")
+        assert THIS_RUN_BUTTON in text_of(pilot, "#error") and "this-run" in shown_buttons(pilot)
+        assert not [r for r in platform.az.graph.requests[len(before):] if "addPassword" in r]
+        assert pilot.app.focused.id == "this-run"
+        helper = admin_enters_the_code_soon(platform.az)  # the old secret is gone: an admin signs in
+        try:
+            await press(pilot, "this-run")
+            status = await wait_for_text(pilot, "#rotate-status", "Porter still holds the old secret")
+        finally:
+            helper.join()
+        assert "for this run only" in status and "keyring" not in status.replace("no keyring", "")
+        new = ctx.secrets.get(platform.name)
+        assert new and works(platform.az, new) and ctx.secrets.session_only
+        await pilot.press("r")
+        assert new in screen_text(pilot)  # the card gives it to Porter from memory
+        await press(pilot, "porter-has")
+        await wait_for_text(pilot, "#rotate-status", "✓ Rotated")
+    ctx.save()
+    assert_in_no_file(platform.home, [new])
+    assert ctx.state.secrets[platform.name].session_only

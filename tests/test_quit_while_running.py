@@ -79,3 +79,41 @@ async def test_ctrl_q_with_nothing_running_quits_at_once(sandbox_gcp, make_ctx):
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0 and not app.exit_notes
+
+
+async def test_ctrl_q_during_the_aws_teardown_asks_first(aws, make_ctx):
+    """The AWS teardown runs in its own worker group: Ctrl+Q there asks too, then leaves a note."""
+    import boto3
+
+    from wizard.aws import role_stack as rs
+    from wizard.aws.connection import work_session
+    from wizard.aws.plan import plan_for
+    from wizard.aws.provision import Run, provision
+
+    from .states import EXTERNAL_ID, cluster_state
+
+    rs.RoleStack(boto3.Session(), "us-east-1").create(EXTERNAL_ID)
+    state = cluster_state("aws.teardown")
+    provision(Run(work_session(state.aws, make_ctx().secrets), plan_for("acme-prod", "eu-west-1"),
+                  poll_seconds=0.05), lambda s: None)
+    aws.front.latency("eks", "", 1.0)  # the cluster's deletion is slow enough to be asked mid-way
+    ctx = make_ctx(state)
+    app = WizardApp(ctx)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        pilot.app.screen.query_one("#delete-cluster", Button).press()
+        await pilot.pause()
+        pilot.app.screen.query_one("#confirm", Button).press()
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if any(w.group == "teardown" and w.is_running for w in pilot.app.workers):
+                break
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert type(pilot.app.screen).__name__ == "_QuitModal"
+        assert "the AWS teardown" in str(pilot.app.screen.query_one(".dialog-title").render())
+        assert pilot.app.is_running
+        pilot.app.screen.query_one("#confirm", Button).press()
+        await pilot.pause()
+    assert "the AWS teardown" in app.exit_notes["quit-while-running"]
+    assert ctx.state.aws.teardown_status == "running"  # so the relaunch offers to go on

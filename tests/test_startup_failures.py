@@ -112,14 +112,25 @@ def test_deeply_nested_progress_is_damaged(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     (home / "state.json").write_text("[" * 200_000 + "]" * 200_000)
-    assert_clean(_status(home), 2, "Saved progress is damaged")
+    assert_clean(_status(home), 2, "Saved progress is damaged",
+                 "What to do: Run porter-wizard and press Start over", "porter-wizard --reset")
+
+
+@pytest.mark.parametrize("command", [("handoff", "azure"), ("rotate", "azure")])
+def test_the_other_commands_say_what_to_do_with_damaged_progress(tmp_path, command):
+    """No Start over button on a command line: they name the command that starts over."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "state.json").write_text('{"step": ')
+    result = run_cli(*command, env_home=home)
+    assert_clean(result, 1, "Saved progress is damaged", "porter-wizard --reset")
 
 
 def test_a_fifo_at_the_progress_path_is_refused_without_hanging(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     os.mkfifo(home / "state.json")
-    assert_clean(_status(home), 2, "Saved progress can't be read", "FIFO")
+    assert_clean(_status(home), 2, "Saved progress can't be read", "FIFO", "What to do: Fix the file's permissions")
 
 
 def test_dev_zero_as_the_progress_file_is_refused(tmp_path):

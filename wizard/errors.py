@@ -44,6 +44,12 @@ class CloudError(WizardError):
 class StateFileError(WizardError):
     """The saved progress file cannot be read."""
 
+    def __init__(self, title: str, what: str, next_step: str, *, from_a_command: str = "") -> None:
+        super().__init__(title, what, next_step)
+        #: What to do when a command (status, handoff, rotate) met it: there is no Start over
+        #: button there.
+        self.from_a_command = from_a_command or next_step
+
 
 class KeyringUnavailable(WizardError):
     """No OS keyring we are willing to store a secret in."""

@@ -289,6 +289,8 @@ class StateStore:
             "Saved progress is damaged",
             f"{self.path} is not a progress file this wizard can read ({reason}).",
             "Start over: the damaged file is kept beside it as a .damaged copy for support.",
+            from_a_command="Run porter-wizard and press Start over (the damaged file is kept beside it "
+                           "as a .damaged copy for support), or start over with `porter-wizard --reset`.",
         )
 
     def _unreadable(self, reason: str) -> StateFileError:

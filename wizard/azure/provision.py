@@ -1,8 +1,10 @@
 """Provisioning on Azure: the resource group, the network, the container registry and the AKS
 cluster, in order, each step idempotent (as wizard/aws/provision.py).
 
-Every step looks for its resource by name first and only creates what is missing; a resource
-still being made (after a crash, Ctrl-C or lost network) is followed, not made again. Writes are
+Every step looks for its resource by name first and only creates what is missing; a found one
+gets back what can drift (our tags, the registry's admin user off, the cluster's tier, OIDC,
+workload identity and autoscaling); a resource still being made (after a crash, Ctrl-C or lost
+network) is followed, not made again. Writes are
 started without the SDKs' blocking pollers: the steps poll provisioningState themselves every
 `poll_seconds` and check `cancelled` in between, so Esc stops a wait at once and what Azure is
 building carries on, to be picked up by the next run.
@@ -16,6 +18,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..errors import CloudError
+from ..labels import with_ours
 from ..stepwise import StepState, poll_until, run_steps
 from .cloud import AzureCloud
 from .credentials import mgmt_kwargs
@@ -123,12 +126,28 @@ def settle(run: AzRun, what: str, get: Callable[[], Any], why: Callable[[Any], s
 
 
 def _writable(run: AzRun, what: str, get: Callable[[], Any]) -> Any:
-    """The resource as it is now, or None; one being deleted (a teardown cut short) is waited out."""
+    """The resource once no write of its own runs, or None: one being deleted (a teardown cut
+    short) is waited out, one still being made or updated (a run killed after its PUT) is followed
+    to Succeeded or Failed, since ARM refuses another PUT meanwhile (AnotherOperationInProgress)."""
     found = find(get)
     if found is not None and provisioning_state(found) == "Deleting":
         run.wait_until(f"the deletion of {what}", lambda: state_of(get), {GONE})
         return None
-    return found
+    if found is None or provisioning_state(found) in READY | FAILED:
+        return found
+    last: dict[str, Any] = {}
+
+    def probe() -> str:
+        last["it"] = now = find(get)
+        return GONE if now is None else provisioning_state(now)
+
+    run.wait_until(what, probe, READY | FAILED | {GONE})
+    return last["it"]
+
+
+def _text(value: Any) -> str:
+    """An SDK enum or a plain string, as the string Azure sends."""
+    return str(getattr(value, "value", value) or "")
 
 
 def resource_group(run: AzRun) -> tuple[str, str]:
@@ -164,6 +183,11 @@ def virtual_network(run: AzRun) -> tuple[str, str]:
             address_space=found.address_space if found else AddressSpace(address_prefixes=[plan.vnet_cidr]),
             subnets=[*others, Subnet(name=NODES_SUBNET, address_prefix=plan.nodes_subnet_cidr)]), polling=False)
         status = "created"
+    elif (tags := with_ours(found.tags, plan.tags())) is not None:
+        # Found whole but without our tags (made by hand, or tags removed): the same network, its
+        # subnets as they are (the nodes' one is in use), with our tags added.
+        found.tags = tags
+        vnets.begin_create_or_update(rg, name, found, polling=False)
     vnet = settle(run, f"the virtual network {name}", get)
     subnet = _nodes_subnet(vnet)
     run.ids["vnet"], run.ids["subnet"] = vnet.id, subnet.id
@@ -201,6 +225,13 @@ def container_registry(run: AzRun) -> tuple[str, str]:
         registries.begin_create(rg, name, Registry(location=plan.region, tags=plan.tags(), sku=Sku(name="Basic"),
                                                    admin_user_enabled=False), polling=False)
         status = "created"
+    elif found.admin_user_enabled or with_ours(found.tags, plan.tags()) is not None:
+        # The admin user is a shared password to every image: the platform signs in with its
+        # identity, so a found registry gets it switched off again, and our tags back. Its SKU
+        # stays as found (a bigger one was chosen by someone, and costs nothing to keep).
+        registries.begin_create(rg, name, Registry(location=found.location, sku=found.sku, admin_user_enabled=False,
+                                                   tags=with_ours(found.tags, plan.tags()) or found.tags),
+                                polling=False)
     registry = settle(run, f"the container registry {name}", get)
     run.ids["registry"], run.ids["login_server"] = registry.id, registry.login_server
     return status, f"{registry.login_server} (Basic)"
@@ -238,11 +269,40 @@ def aks_cluster(run: AzRun) -> tuple[str, str]:
         # Sending a failed cluster again is how AKS retries it (it reconciles to the spec).
         clusters.begin_create_or_update(rg, name, cluster_spec(run), polling=False)
         status = "created"
+    elif _converged(run, found):
+        clusters.begin_create_or_update(rg, name, found, polling=False)  # the found cluster, set right
     cluster = settle(run, what, get, why=_provisioning_error)
     run.ids.update(cluster=cluster.id, fqdn=cluster.fqdn or "", node_resource_group=cluster.node_resource_group or "",
                    oidc_issuer=(cluster.oidc_issuer_profile.issuer_url if cluster.oidc_issuer_profile else "") or "")
     version = cluster.current_kubernetes_version or cluster.kubernetes_version
     return status, f"{name}, Kubernetes {version}, {cluster.fqdn}"
+
+
+def _converged(run: AzRun, found: Any) -> bool:
+    """Set back on the found cluster what the plan wants and AKS changes in place (our tags, the
+    tier, the OIDC issuer, workload identity, the system pool's autoscaling); True if anything
+    was off. Its version, VM size, disk, subnet and network plugin stay as found: AKS cannot change
+    those in place (a VM size is a new pool), and a version is an upgrade, not a repair."""
+    from azure.mgmt.containerservice import models as m
+
+    plan, want, changed = run.plan, cluster_spec(run), False
+    if (tags := with_ours(found.tags, plan.tags())) is not None:
+        found.tags, changed = tags, True
+    if found.sku is None or _text(found.sku.tier) != plan.tier:
+        found.sku, changed = want.sku, True
+    if not (found.oidc_issuer_profile and found.oidc_issuer_profile.enabled):
+        found.oidc_issuer_profile, changed = want.oidc_issuer_profile, True
+    security = found.security_profile or m.ManagedClusterSecurityProfile()
+    if not (security.workload_identity and security.workload_identity.enabled):
+        security.workload_identity = want.security_profile.workload_identity
+        found.security_profile, changed = security, True
+    pool = next((p for p in found.agent_pool_profiles or [] if p.name == SYSTEM_POOL), None)
+    if pool is not None and (pool.enable_auto_scaling, pool.min_count, pool.max_count) != (
+            True, plan.nodes_min, plan.nodes_max):
+        pool.enable_auto_scaling, pool.min_count, pool.max_count = True, plan.nodes_min, plan.nodes_max
+        pool.count = min(max(pool.count or plan.nodes_min, plan.nodes_min), plan.nodes_max)
+        changed = True
+    return changed
 
 
 def _provisioning_error(cluster: Any) -> str:

@@ -58,6 +58,9 @@ class RotationRun:
     #: recorded as "manual"), False when not yet; may raise a WizardError (Porter's API failed).
     #: Until it says True the old secret stays on the app, since Porter still holds that one.
     hand_off: Callable[[NewSecretForPorter], bool] | None = None
+    #: The screen offers secret_store.THIS_RUN_BUTTON when there is no keyring (the command line
+    #: cannot: the secret would end with the command), so the advice may name it.
+    this_run_offered: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,7 @@ def check_ready(run: RotationRun) -> None:
         raise CloudError("Azure is not set up yet", "The saved progress names no service principal, "
                          "so there is no secret to rotate.", "Run porter-wizard and finish the Azure "
                          "steps first.", code="NotSetUp")
-    problem = run.secrets.problem()
+    problem = run.secrets.problem("azure" if run.this_run_offered else "")
     if problem:
         raise problem  # before making a secret we could not keep
 

@@ -26,6 +26,9 @@ PERMISSIONS = (
     "container.clusters.get", "container.operations.get", "artifactregistry.repositories.create",
     "artifactregistry.repositories.delete", "iam.serviceAccounts.actAs", "resourcemanager.projects.get",
     "serviceusage.services.enable", "serviceusage.services.get", "serviceusage.services.list",
+    # A resumed run brings what it finds back to the plan (labels, autoscaling, private access).
+    "container.clusters.update", "compute.subnetworks.setPrivateIpGoogleAccess",
+    "artifactregistry.repositories.update",
 )
 
 

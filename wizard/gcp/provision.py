@@ -2,9 +2,10 @@
 node pool and the Artifact Registry repository, in order, each step idempotent (as
 wizard/azure/provision.py).
 
-Every step looks for its resource by name first and only creates what is missing; what Google is
-still making (after a crash, Esc or a lost network) is followed, not made again, and a 409 on
-create means the same. Writes return Google's long-running operation at once: the steps poll it
+Every step looks for its resource by name first and only creates what is missing; a found one
+gets back what can drift (our labels, private Google access, the node pool's autoscaling); what
+Google is still making (after a crash, Esc or a lost network) is followed, not made again, and a
+409 on create means the same. Writes return Google's long-running operation at once: the steps poll it
 every ``poll_seconds`` and check ``cancelled`` in between, so Esc stops a wait at once while
 Google carries on, to be picked up by the next run.
 """
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import CloudError
+from ..labels import with_ours
 from ..stepwise import StepState, run_steps
 from .errors import gcp_call
 from .operations import (
@@ -90,6 +92,9 @@ def subnetwork(run: GcpRun) -> tuple[str, str]:
     found = run.api.get("compute", path)
     ranges = {r.get("rangeName"): r.get("ipCidrRange") for r in found.get("secondaryIpRanges") or []}
     _check_subnetwork(run, found, ranges)
+    if not found.get("privateIpGoogleAccess"):  # switched off since: the nodes could not pull images
+        op = run.api.post("compute", f"{path}/setPrivateIpGoogleAccess", {"privateIpGoogleAccess": True})
+        wait_compute(run, f"turning on private Google access for {what}", op)
     run.ids["subnetwork"] = found["selfLink"]
     return status, (f"{name} in {plan.region}: nodes {found.get('ipCidrRange')}, pods {ranges[PODS_RANGE]}, "
                     f"services {ranges[SERVICES_RANGE]}")
@@ -175,6 +180,13 @@ def gke_cluster(run: GcpRun) -> tuple[str, str]:
     found = wait_status(run, what, "container", path, UP | {"RECONCILING"}, {"ERROR", "STOPPING", GONE},
                         advice=REMAKE)
     assert found is not None  # GONE is a failure above
+    labels = with_ours(found.get("resourceLabels"), plan.labels)
+    if labels is not None:
+        wait_cluster(run, what)  # GKE takes one change at a time
+        found = run.api.get("container", path)
+        op = run.api.post("container", f"{path}:setResourceLabels",
+                          {"resourceLabels": labels, "labelFingerprint": found.get("labelFingerprint", "")})
+        wait_container(run, f"labelling {what}", op)
     run.ids.update(cluster=found.get("selfLink", ""), endpoint=found.get("endpoint", ""))
     return status, (f"{plan.cluster} in {plan.region}, Kubernetes {found.get('currentMasterVersion', '?')}, "
                     f"endpoint {found.get('endpoint') or 'pending'}")
@@ -209,6 +221,13 @@ def node_pool(run: GcpRun) -> tuple[str, str]:
     if found is not None and found.get("status") == "ERROR":
         raise _failed(what, found, "Fix what Google names, delete the node pool in the console (Kubernetes "
                                    "Engine → your cluster → Nodes), then press Retry: the wizard makes it again.")
+    wanted = node_pool_spec(run)["autoscaling"]
+    scaling = found.get("autoscaling") or {}
+    if any(scaling.get(k) != v for k, v in wanted.items()):  # changed by hand: the platform needs room to grow
+        wait_cluster(run, f"the GKE cluster {plan.cluster}")
+        wait_container(run, f"setting the autoscaling of {what}",
+                       run.api.post("container", f"{path}:setAutoscaling", {"autoscaling": wanted}))
+        found = run.api.get("container", path)
     run.ids["node_pool"] = plan.node_pool
     config, scaling = found.get("config", {}), found.get("autoscaling", {})
     return status, (f"{plan.node_pool}: {found.get('initialNodeCount')} × {config.get('machineType')} per zone in "
@@ -229,7 +248,10 @@ def repository(run: GcpRun) -> tuple[str, str]:
         if op is not None:
             wait_artifacts(run, f"creating the repository {plan.repository}", op)
             status = "created"
-    run.api.get("artifactregistry", path)  # made by now; a 404 here is a real error
+    found = run.api.get("artifactregistry", path)  # made by now; a 404 here is a real error
+    labels = with_ours(found.get("labels"), plan.labels)
+    if labels is not None:  # answered at once, no operation
+        run.api.call("PATCH", "artifactregistry", path, body={"labels": labels}, params={"updateMask": "labels"})
     url = f"{plan.region}-docker.pkg.dev/{plan.gcp_project}/{plan.repository}"
     run.ids.update(repository=f"projects/{plan.gcp_project}/locations/{plan.region}/repositories/{plan.repository}",
                    registry_url=url)

@@ -44,6 +44,7 @@ from .directory import (
 )
 from .graph import GraphService
 from .identity import IdentityService
+from ..https.kill import KillSwitch
 from ..https.server import HttpsServer
 
 __all__ = ["GRAPH_APP_ID", "GRAPH_APP_ROLES", "PORTER_PROVIDERS", "AzureDoubles", "SeededServicePrincipal",
@@ -91,6 +92,9 @@ class AzureDoubles:
         self.arm = ArmService(self._lock, self.directory, registration_delay=registration_delay)
         self.graph = GraphService(self._lock, self.directory)
         services = [self.identity, self.arm, self.graph]
+        self.kill_switch = KillSwitch()
+        for service in services:
+            service.kill_switch = self.kill_switch
         self._servers = [HttpsServer(services)] if one_port else [HttpsServer([s]) for s in services]
         self._seed()
 
@@ -231,9 +235,22 @@ class AzureDoubles:
         with self._lock:
             self.arm.quota_approval_delay, self.arm.quota_deny = float(delay_seconds), deny
 
+    def fail_at(self, k: int, *, after: bool = False) -> None:
+        """Stop answering at the k-th request that changes something (see https/kill.py)."""
+        with self._lock:
+            self.kill_switch.arm(k, after=after)
+
+    @property
+    def mutations(self) -> list[str]:
+        """The routes of the requests that changed something since fail_at or clear."""
+        with self._lock:
+            return list(self.kill_switch.mutations)
+
     def clear(self) -> None:
         """Back to the seed: state, faults, latencies and call logs."""
         with self._lock:
+            self.kill_switch.disarm()
+            self.kill_switch.mutations.clear()
             for service in (self.identity, self.arm, self.graph):
                 service.clear()
             self._seed()

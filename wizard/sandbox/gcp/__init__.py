@@ -26,6 +26,7 @@ import threading
 from typing import Any
 
 from ..https.certs import ca_pem_path
+from ..https.kill import KillSwitch
 from ..https.server import HttpsServer
 from .artifacts import ArtifactsService
 from .compute_network import ComputeNetworkService
@@ -60,6 +61,9 @@ class GcpDoubles:
         # The token endpoint last: the first service answers unknown paths, in Google's API shape.
         self._services = [self.usage, self.crm, self.regions, self.compute, self.container, self.artifacts,
                           self.token]
+        self.kill_switch = KillSwitch()
+        for service in self._services:
+            service.kill_switch = self.kill_switch
         self._server = HttpsServer(self._services)
         self._seed()
 
@@ -161,9 +165,22 @@ class GcpDoubles:
             self._operation_delay = float(seconds)
             self.world.operation_delay = float(seconds)
 
+    def fail_at(self, k: int, *, after: bool = False) -> None:
+        """Stop answering at the k-th request that changes something (see https/kill.py)."""
+        with self._lock:
+            self.kill_switch.arm(k, after=after)
+
+    @property
+    def mutations(self) -> list[str]:
+        """The routes of the requests that changed something since fail_at or clear."""
+        with self._lock:
+            return list(self.kill_switch.mutations)
+
     def clear(self) -> None:
         """Back to the seed: every resource, API, account, fault and call log (same project)."""
         with self._lock:
+            self.kill_switch.disarm()
+            self.kill_switch.mutations.clear()
             for service in self._services:
                 service.clear()
             self._seed()

@@ -4,8 +4,8 @@ A created repository is readable at once (its operation finishes after ``operati
 deleted one stays until its operation is done. Operations are ``{"name": "projects/p/locations/l/
 operations/<uuid>", "done": ..., "response" | "error"}``.
 
-Routes (for ``inject``): create_repository, list_repositories, get_repository, delete_repository,
-get_operation.
+Routes (for ``inject``): create_repository, list_repositories, get_repository, patch_repository,
+delete_repository, get_operation.
 """
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ class ArtifactsService(GoogleService):
         self.route("list_repositories", "GET", BASE + "/repositories", self._list)
         self.route("get_repository", "GET", repo, self._get)
         self.route("delete_repository", "DELETE", repo, self._delete)
+        # https://cloud.google.com/artifact-registry/docs/reference/rest/v1/projects.locations.repositories/patch
+        self.route("patch_repository", "PATCH", repo, self._patch)
         self.route("get_operation", "GET", BASE + "/operations/(?P<operation>[^/]+)", self._get_operation)
 
     def clear(self) -> None:
@@ -92,6 +94,18 @@ class ArtifactsService(GoogleService):
 
     def _get(self, req: Request) -> dict[str, Any]:
         return self._existing(req, "get")[1]
+
+    def _patch(self, req: Request) -> dict[str, Any]:
+        """The fields named in ``updateMask`` (comma-separated) set from the body; the repository
+        itself comes back (no operation). Its format cannot change."""
+        _key, repo = self._existing(req, "update")
+        body = req.json()
+        for field in filter(None, req.query.get("updateMask", "").split(",")):
+            if field not in ("labels", "description", "cleanupPolicyDryRun"):
+                raise GoogleError(400, f"Invalid update_mask: field \"{field}\" cannot be updated.")
+            repo[field] = body.get(field)
+        repo["updateTime"] = compute_time()
+        return repo
 
     def _delete(self, req: Request) -> dict[str, Any]:
         key, _repo = self._existing(req, "delete")

@@ -10,8 +10,9 @@ DELETE while one runs answers 400 "not ready". Lists take Compute's ``filter``: 
 
 Routes (for ``inject``): ``insert_``, ``get_``, ``list_``, ``delete_`` + network(s), subnetwork(s),
 firewall(s), disk(s), address(es), forwarding_rule(s); ``aggregated_`` + the regional and zonal
-plurals; ``get_``/``list_`` + ``global``/``region``/``zone`` + ``_operation(s)``. The regions
-themselves are the RegionsService's (compute_regions.py), mounted under the same prefix.
+plurals; ``set_private_ip_google_access`` (subnetworks); ``get_``/``list_`` + ``global``/``region``/
+``zone`` + ``_operation(s)``. The regions themselves are the RegionsService's (compute_regions.py),
+mounted under the same prefix.
 """
 from __future__ import annotations
 
@@ -106,6 +107,10 @@ class ComputeNetworkService(GoogleService):
         if scope != "global":
             self.route(f"aggregated_{plural(word)}", "GET", f"{API}/aggregated/{collection}",
                        lambda req: self._aggregated(req, collection))
+        if collection == "subnetworks":
+            # https://cloud.google.com/compute/docs/reference/rest/v1/subnetworks/setPrivateIpGoogleAccess
+            self.route("set_private_ip_google_access", "POST", one + "/setPrivateIpGoogleAccess",
+                       self._set_private_access)
 
     # -- paths and links ------------------------------------------------------------------------
     def rel(self, collection: str, location: str, name: str) -> str:
@@ -258,6 +263,14 @@ class ComputeNetworkService(GoogleService):
                 scoped.setdefault(f"{scope}/{location}", {collection: []})[collection].append(resource)
         where = f"projects/{self.world.project_id}/aggregated/{collection}"
         return {"kind": f"{kind}AggregatedList", "id": where, "items": scoped, "selfLink": self.link(where)}
+
+    def _set_private_access(self, req: Request) -> dict[str, Any]:
+        location, name = self._allow(req, "subnetworks", "setPrivateIpGoogleAccess")
+        subnet = self._existing("subnetworks", location, name)
+        subnet["privateIpGoogleAccess"] = bool(req.json().get("privateIpGoogleAccess"))
+        rel = self.rel("subnetworks", location, name)
+        return self._operation_body(self._start(req, "setPrivateIpGoogleAccess", "subnetworks", location, rel),
+                                    first=True)
 
     def _delete(self, req: Request, collection: str) -> dict[str, Any]:
         location, name = self._allow(req, collection, "delete")

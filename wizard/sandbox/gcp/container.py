@@ -12,7 +12,8 @@ Quotas are not modelled. ``fail_next_create("cluster" | "node_pool", message)`` 
 create end DONE with that error (the cluster or pool then in ERROR).
 
 Routes (for ``inject``): create_cluster, list_clusters, get_cluster, delete_cluster,
-create_node_pool, list_node_pools, get_node_pool, delete_node_pool, get_operation, list_operations.
+set_resource_labels, create_node_pool, list_node_pools, get_node_pool, delete_node_pool,
+set_node_pool_autoscaling, get_operation, list_operations.
 """
 from __future__ import annotations
 
@@ -61,6 +62,11 @@ class ContainerService(GoogleService):
         self.route("list_node_pools", "GET", CLUSTER + "/nodePools", self._list_pools)
         self.route("get_node_pool", "GET", CLUSTER + "/nodePools/(?P<pool>[^/]+)", self._get_pool)
         self.route("delete_node_pool", "DELETE", CLUSTER + "/nodePools/(?P<pool>[^/]+)", self._delete_pool)
+        # https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters/setResourceLabels
+        self.route("set_resource_labels", "POST", CLUSTER + ":setResourceLabels", self._set_labels)
+        # https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters.nodePools/setAutoscaling
+        self.route("set_node_pool_autoscaling", "POST", CLUSTER + "/nodePools/(?P<pool>[^/]+):setAutoscaling",
+                   self._set_autoscaling)
         self.route("get_operation", "GET", BASE + "/operations/(?P<operation>[^/]+)", self._get_operation)
         self.route("list_operations", "GET", BASE + "/operations", self._list_operations)
 
@@ -193,6 +199,7 @@ class ContainerService(GoogleService):
             "name": name, "network": network["name"], "subnetwork": subnet["name"], "location": location,
             "zone": location, "locations": zones, "status": "PROVISIONING", "endpoint": "",
             "id": secrets.token_hex(32), "resourceLabels": dict(spec.get("resourceLabels") or {}),
+            "labelFingerprint": secrets.token_hex(8),
             "initialClusterVersion": VERSION, "currentMasterVersion": VERSION, "currentNodeVersion": VERSION,
             "createTime": compute_time(), "selfLink": self._link(self._path(location, "clusters", name)),
             "clusterIpv4Cidr": ranges.get(policy.get("clusterSecondaryRangeName", ""), "10.4.0.0/14"),
@@ -246,6 +253,23 @@ class ContainerService(GoogleService):
                 self.compute.release(self._instances(cluster, zone))
 
         return self._start(req, "DELETE_CLUSTER", key, self._path(key[0], "clusters", key[1]), finish)
+
+    def _set_labels(self, req: Request) -> dict[str, Any]:
+        """SetLabelsRequest: the whole new label set, with the fingerprint of the set it replaces."""
+        key, cluster = self._cluster(req, "container.clusters.update")
+        self._idle(key)
+        body = req.json()
+        if body.get("labelFingerprint") != cluster["labelFingerprint"]:
+            raise GoogleError(400, "Labels could not be set due to fingerprint mismatch.", code="FAILED_PRECONDITION")
+        cluster.update(resourceLabels=dict(body.get("resourceLabels") or {}), labelFingerprint=secrets.token_hex(8))
+        return self._start(req, "SET_LABELS", key, self._path(key[0], "clusters", key[1]), lambda: None)
+
+    def _set_autoscaling(self, req: Request) -> dict[str, Any]:
+        key, _cluster, pool = self._pool(req, "container.clusters.update")
+        self._idle(key)
+        pool["autoscaling"] = dict(req.json().get("autoscaling") or {})
+        rel = self._path(key[0], "clusters", key[1], "nodePools", pool["name"])
+        return self._start(req, "SET_NODE_POOL_SIZE", key, rel, lambda: None)
 
     # -- node pools -----------------------------------------------------------------------------
     def _pool(self, req: Request, permission: str) -> tuple[tuple[str, str], dict[str, Any], dict[str, Any]]:

@@ -23,7 +23,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .kill import KillSwitch
+
 __all__ = ["Call", "Reply", "Request", "Service", "ServiceError"]
+
+# 400, not 5xx: the SDKs retry 5xx with back-off, which would only slow the sweeps down.
+_KILLED = "The sandbox stopped answering (a kill-and-resume test)."
 
 
 class ServiceError(Exception):
@@ -112,6 +117,7 @@ class Service:
         self._faults: dict[str, list[_Fault]] = {}
         self._latency: dict[str, float] = {}
         self.calls: list[Call] = []
+        self.kill_switch: KillSwitch | None = None  # shared by the services of one set (see kill.py)
 
     # -- wiring ---------------------------------------------------------------------------
     def route(self, name: str, method: str, pattern: str, handler: Callable[[Request], Any]) -> None:
@@ -191,6 +197,10 @@ class Service:
             self.calls.append(Call(route.name, req.method, req.path, dict(req.query)))
             delay = self._latency.get(route.name, self._latency.get("*", 0.0))
             fault = self._take_fault(route.name)
+            kill_now, kill_after = (self.kill_switch.before(route.name, req.method) if self.kill_switch
+                                    else (False, False))
+        if kill_now:
+            return self.error_reply(400, "SandboxKilled", _KILLED)
         if delay:
             time.sleep(delay)  # outside the lock: a slow route must not stall the others
         if fault is not None:
@@ -203,6 +213,8 @@ class Service:
             return self.exception_reply(exc)
         except Exception as exc:  # a bug in a double must show up as a 500, not a hung client
             return self.error_reply(500, "InternalServerError", f"{type(exc).__name__}: {exc}")
+        if kill_after:
+            return self.error_reply(400, "SandboxKilled", _KILLED)
         if isinstance(result, Reply):
             return result
         if isinstance(result, tuple):

@@ -1,0 +1,156 @@
+"""Mutation testing of the safety-critical modules (issue 18): do our tests catch harmful edits?
+
+    python -m tests.mutation.run                 every module in targets.py
+    python -m tests.mutation.run wizard/redaction.py wizard/secret_store.py
+    python -m tests.mutation.run --list          the modules and the tests that guard each
+
+For each module, mutmut (https://github.com/boxed/mutmut) makes small harmful edits to its
+functions (a condition flipped, a constant changed, a call dropped) and runs the module's own tests
+(targets.py) against each; a mutant the tests do not notice "survived". It works in a copy of the
+working tree under .mutation/ (mutmut writes a mutants/ folder and its config into the project),
+so the repository is never touched. Too slow for every CI run (each mutant reruns tests): run it
+before and after changing a guarded module, and keep README's table current.
+
+The score of a module is killed / (mutants - equivalent): equivalent.toml names each survivor that
+cannot change behaviour and why. Exit status 1 when a module is under GOAL.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .targets import TARGETS
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / ".mutation"
+GOAL = 0.90
+_RESULT = re.compile(r"^\s*(?P<name>[\w.]+__mutmut_\d+): (?P<status>.+?)\s*$")
+
+
+@dataclass
+class Score:
+    module: str
+    statuses: dict[str, str] = field(default_factory=dict)  # mutant name -> mutmut's status
+    equivalent: dict[str, str] = field(default_factory=dict)  # mutant name -> why
+    seconds: float = 0.0
+
+    @property
+    def killed(self) -> int:
+        return sum(s in ("killed", "timeout") for s in self.statuses.values())
+
+    @property
+    def counted(self) -> int:
+        return len([m for m in self.statuses if m not in self.equivalent])
+
+    @property
+    def survivors(self) -> list[str]:
+        return sorted(m for m, s in self.statuses.items() if s not in ("killed", "timeout")
+                      and m not in self.equivalent)
+
+    @property
+    def ratio(self) -> float:
+        return self.killed / self.counted if self.counted else 1.0
+
+
+def _working_tree_files() -> list[str]:
+    """Tracked and new (not ignored) files: the tree as it is now, uncommitted edits included."""
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                         cwd=ROOT, check=True, capture_output=True).stdout
+    return [name for name in out.decode().split("\0") if name and (ROOT / name).is_file()]
+
+
+def _copy_tree(dest: Path) -> None:
+    if dest.exists():
+        shutil.rmtree(dest)
+    for name in _working_tree_files():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+
+
+def _configure(copy: Path, module: str, tests: list[str]) -> None:
+    """mutmut reads its settings from the project's pyproject.toml: the copy's gets them."""
+    quoted = ", ".join(f'"{t}"' for t in tests)
+    with open(copy / "pyproject.toml", "a", encoding="utf-8") as handle:
+        handle.write(f'\n[tool.mutmut]\nsource_paths = ["wizard", "screens"]\nonly_mutate = ["{module}"]\n'
+                     f"pytest_add_cli_args_test_selection = [{quoted}]\n"
+                     'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n')
+
+
+def _equivalents() -> dict[str, str]:
+    path = Path(__file__).with_name("equivalent.toml")
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def run_module(module: str, children: int) -> Score:
+    tests = TARGETS[module]
+    copy = WORK / module.replace("/", "_").removesuffix(".py")
+    _copy_tree(copy)
+    _configure(copy, module, tests)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    started = time.monotonic()
+    print(f"\n== {module}: mutating, then running {', '.join(tests)}", flush=True)
+    with open(copy / "mutmut-run.log", "w", encoding="utf-8") as log:
+        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)],
+                       cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=copy, env=env,
+                             capture_output=True, text=True, check=False).stdout
+    score = Score(module, seconds=time.monotonic() - started)
+    for line in listing.splitlines():
+        found = _RESULT.match(line)
+        if found:
+            score.statuses[found["name"]] = found["status"]
+    known = _equivalents()
+    score.equivalent = {m: known[m] for m in score.statuses if m in known}
+    if not score.statuses:
+        print(f"   mutmut produced no results: see {copy / 'mutmut-run.log'}")
+    for name in score.survivors:
+        diff = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=copy, env=env,
+                              capture_output=True, text=True, check=False).stdout
+        changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+        print(f"   survived {name} ({score.statuses[name]}): " + " | ".join(changed)[:300])
+    return score
+
+
+def table(scores: list[Score]) -> str:
+    lines = ["| module | mutants | equivalent | killed | score |", "|---|---|---|---|---|"]
+    for s in scores:
+        lines.append(f"| `{s.module}` | {len(s.statuses)} | {len(s.equivalent)} | {s.killed} | "
+                     f"{s.ratio:.0%} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.mutation.run", description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="paths as in targets.py (default: all)")
+    parser.add_argument("--list", action="store_true", help="show the modules and their tests, run nothing")
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants run at once")
+    args = parser.parse_args(argv)
+    modules = args.modules or list(TARGETS)
+    unknown = [m for m in modules if m not in TARGETS]
+    if unknown:
+        print(f"Not in tests/mutation/targets.py: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    if args.list:
+        for module in modules:
+            print(f"{module}: {' '.join(TARGETS[module])}")
+        return 0
+    if shutil.which("git") is None:
+        print("git is needed (the copy is made from the working tree's file list).", file=sys.stderr)
+        return 2
+    scores = [run_module(module, args.children) for module in modules]
+    print("\n" + table(scores))
+    print(f"\n{sum(s.seconds for s in scores):.0f} s in all; goal {GOAL:.0%} of the non-equivalent mutants")
+    return 0 if all(s.ratio >= GOAL and s.statuses for s in scores) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
