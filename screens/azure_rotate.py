@@ -277,6 +277,7 @@ class AzureRotateScreen(WizardScreen):
             button = self.query_one("#this-run", Button)
             button.display = True
         button.focus()
+        self.call_after_refresh(button.scroll_visible, animate=False)  # shown just now: laid out next
 
     @on(Button.Pressed, "#this-run")
     def _this_run_only(self) -> None:

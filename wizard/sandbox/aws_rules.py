@@ -7,6 +7,8 @@
 - IAM SimulatePrincipalPolicy: answered here from the role's policies in moto, which lacks it.
 - Around CreateStack/UpdateStack/DeleteStack: the stack's roles made whole in moto, and their
   managed policies detached before the stack is deleted, as CloudFormation does (stack_roles).
+- EC2 ReleaseAddress of an associated address and DeleteSubnet of a subnet with network
+  interfaces: refused, as EC2 does; DescribeNatGateways: its tag filters honoured (aws_ec2_rules).
 
 Who calls: the access key ``PLATFORM_ACCESS_KEY_ID`` is Porter's platform identity (the local
 Porter double signs with it to assume a role "as Porter"); any other key is a principal of the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from wizard.sandbox.aws_ec2_rules import ec2_rule
 from wizard.sandbox.aws_wire import (
     access_denied_message, access_key_id, credential_scope, error_response, first, form, lower_headers,
     missing_capability,
@@ -35,6 +38,7 @@ _Answer = tuple[int, list[tuple[str, str]], bytes]
 class FrontRules:
     def __init__(self, upstream: str, timeout: float) -> None:
         self.moto = MotoClients(upstream, timeout)
+        self._upstream, self._timeout = upstream, timeout
 
     def caller(self, headers: Mapping[str, str], path: str = "") -> tuple[str, str]:
         """(account, ARN) of whoever signed the request."""
@@ -63,6 +67,8 @@ class FrontRules:
             return self._simulate(form(body))
         elif service == "cloudformation" and action == "DeleteStack":
             self._release(form(body), headers, path)
+        elif service == "ec2":
+            return ec2_rule(self.moto, self._upstream, self._timeout, action, headers, body, path)
         return None
 
     def _stack(self, fields: Mapping[str, list[str]], headers: Mapping[str, str], path: str) -> dict[str, str]:
