@@ -34,6 +34,9 @@ class DamagedStateScreen(Screen):
                 yield Button("Quit", id="quit")
         yield Footer()
 
+    def on_mount(self) -> None:
+        self.query_one("#start-over", Button).focus()  # Enter starts over; Tab reaches Quit
+
     @on(Button.Pressed, "#start-over")
     def _start_over(self) -> None:
         kept = self.app.ctx.store.set_aside()  # type: ignore[attr-defined]
