@@ -115,7 +115,7 @@ def test_stack_from_porters_link_creates_the_role_with_porters_external_id(sessi
                                                     ExternalId=link.external_id)["Credentials"]
 
 
-def test_update_to_a_new_external_id_and_no_change_update(session):
+def test_update_to_a_new_external_id_and_no_change_update(session, aws):
     stack = rs.RoleStack(session, "us-east-1")
     stack.create("porter-old")
     stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait)
@@ -125,7 +125,20 @@ def test_update_to_a_new_external_id_and_no_change_update(session):
     # The role follows the stack, as CloudFormation updates it: Porter now needs the new one.
     document = boto3.client("iam").get_role(RoleName="porter-manager")["Role"]["AssumeRolePolicyDocument"]
     assert json.dumps(document).count("porter-new") == 1 and "porter-old" not in json.dumps(document)
-    assert stack.update("porter-new") == info.stack_id  # nothing to change: not an error
+    # The same template and ExternalId again: CloudFormation refuses ("No updates are to be
+    # performed."), which is not an error to the wizard: the stack is as wanted.
+    events = stack.events()
+    aws.front.reset_log()
+    assert stack.update("porter-new") == info.stack_id
+    assert aws.front.requests == [("cloudformation", "UpdateStack"), ("cloudformation", "DescribeStacks")]
+    assert stack.events() == events and stack.describe() == info  # nothing happened to the stack
+
+
+def test_an_update_refused_for_another_reason_is_an_error(session, aws):
+    stack = rs.RoleStack(session, "us-east-1")
+    with pytest.raises(CloudError) as missing:
+        stack.update("porter-x")  # no stack to update: CloudFormation's ValidationError
+    assert "does not exist" in missing.value.what
 
 
 def test_create_without_named_iam_capability_is_refused_like_aws(aws):
@@ -142,6 +155,86 @@ def test_delete_and_wait_removes_the_stack(session):
     stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait)
     assert stack.delete_and_wait(lambda e: None, cancelled=lambda: False, sleep=no_wait)
     assert stack.describe() is None
+
+
+def test_waiting_ends_when_the_stack_goes_or_the_user_cancels(session, aws):
+    stack = rs.RoleStack(session, "us-east-1")
+    aws.front.reset_log()
+    assert stack.delete_and_wait(lambda e: None, cancelled=lambda: True, sleep=no_wait)  # none: nothing to do
+    assert ("cloudformation", "DeleteStack") not in aws.front.requests
+    with pytest.raises(CloudError) as gone:
+        stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait)
+    assert gone.value.code == "StackGone"
+    naps = []
+    polls = iter([False, False, True])
+    assert stack.watch(lambda e: None, cancelled=lambda: next(polls), wait_for_stack=True, poll_seconds=7,
+                       sleep=naps.append) is None  # the console path: waits for the stack until cancelled
+    assert naps == [7, 7]
+    stack.create("porter-c")
+    seen = []
+    assert stack.watch(seen.append, cancelled=lambda: False, sleep=no_wait).usable
+    assert len({e.event_id for e in seen}) == len(seen) == len(stack.events())  # each event once
+    assert not stack.delete_and_wait(lambda e: None, cancelled=lambda: True, sleep=no_wait)  # cancelled
+    assert ("cloudformation", "DeleteStack") in aws.front.requests
+
+
+def test_the_stack_is_created_tagged_and_a_refused_lookup_is_an_error(session, aws):
+    stack = rs.RoleStack(session, "us-east-1")
+    stack.create("porter-t")
+    [raw] = boto3.client("cloudformation", region_name="us-east-1").describe_stacks(StackName="PorterRole")["Stacks"]
+    assert raw["Tags"] == [{"Key": "porter.run/managed-by", "Value": "porter-wizard"}]
+    assert stack.describe().last_changed == raw["CreationTime"]
+    aws.front.inject("cloudformation", "DescribeStacks", code="AccessDenied", message="no", status=403, times=5)
+    with pytest.raises(CloudError) as denied:
+        stack.describe()  # not "no stack": the wizard must not create a second one
+    assert denied.value.code == "AccessDenied"
+
+
+def test_without_a_role_output_the_role_is_read_from_the_stacks_resources(session):
+    # Porter's own template has no RoleArn output (zarf/cloudformation-policy.json).
+    body = read_text(rs.TEMPLATE_ASSET).split("\nOutputs:")[0]
+    boto3.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="NoOutputs", TemplateBody=body, Capabilities=["CAPABILITY_NAMED_IAM"],
+        Parameters=[{"ParameterKey": "ExternalIdParameter", "ParameterValue": "porter-r"},
+                    {"ParameterKey": "RoleName", "ParameterValue": "porter-other"}])
+    stack = rs.RoleStack(session, "us-east-1", "NoOutputs")
+    info = stack.watch(lambda e: None, cancelled=lambda: False, sleep=no_wait)
+    assert info.outputs == {} and info.role_arn == "arn:aws:iam::123456789012:role/porter-other"
+    assert rs.RoleStack(session, "us-east-1").describe() is None
+
+
+def test_a_delete_that_fails_names_what_blocks_it(session):
+    from botocore.stub import Stubber
+
+    stack = rs.RoleStack(session, "us-east-1")
+    stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/PorterRole/1"
+
+    def described(status):
+        return {"Stacks": [{"StackName": "PorterRole", "StackId": stack_id, "StackStatus": status,
+                            "CreationTime": "2026-01-01T00:00:00Z",
+                            "Outputs": [{"OutputKey": "RoleArn", "OutputValue": "arn:aws:iam::1:role/r"}]}]}
+
+    failed = {"StackEvents": [{"StackId": stack_id, "EventId": "e1", "StackName": "PorterRole",
+                               "LogicalResourceId": "PorterManagerRole", "ResourceType": "AWS::IAM::Role",
+                               "ResourceStatus": "DELETE_FAILED", "Timestamp": "2026-01-01T00:00:01Z",
+                               "ResourceStatusReason": "Cannot delete entity, must detach all policies first."}]}
+    by_id = {"StackName": stack_id}  # by its id: a stack's events outlive its name
+    with Stubber(stack._cfn) as stub:
+        stub.add_response("describe_stacks", described("CREATE_COMPLETE"), {"StackName": "PorterRole"})
+        stub.add_response("delete_stack", {}, {"StackName": "PorterRole"})
+        stub.add_response("describe_stacks", described("DELETE_IN_PROGRESS"))
+        stub.add_response("describe_stack_events", {"StackEvents": []}, by_id)
+        stub.add_response("describe_stacks", described("DELETE_FAILED"))
+        stub.add_response("describe_stack_events", failed, by_id)
+        stub.add_response("describe_stack_events", failed, by_id)
+        seen, naps = [], []
+        with pytest.raises(CloudError) as refused:
+            stack.delete_and_wait(seen.append, cancelled=lambda: False, sleep=naps.append)
+    assert [e.status for e in seen] == ["DELETE_FAILED"] and naps == [3.0]
+    assert (refused.value.title, refused.value.code, refused.value.what, refused.value.next_step) == (
+        "The stack could not be deleted", "DELETE_FAILED",
+        "PorterManagerRole (AWS::IAM::Role): Cannot delete entity, must detach all policies first.",
+        "Delete what blocks it in the CloudFormation console (the event above names it), then press Retry.")
 
 
 @pytest.mark.parametrize("region,partition,host", [

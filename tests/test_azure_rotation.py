@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import keyring.errors
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 
@@ -305,3 +306,83 @@ def test_the_reminder_date_after_rotation_is_a_year_out(platform):
     assert [r.name for r in due(platform.state)] == [platform.name]
     rotate(platform.run(), lambda s: None)
     assert due(platform.state) == []
+
+
+# -- when undoing fails too: what is left is named, and a working secret stays in the keyring ------
+
+DENIED = {"status": 403, "code": "Authorization_RequestDenied",
+          "message": "Insufficient privileges to complete the operation."}
+
+
+def new_key(platform) -> str:
+    return next(k for k in key_ids(platform.az) if k != platform.old.key_id)
+
+
+def test_a_new_secret_that_cannot_be_removed_again_is_named_and_the_keyring_keeps_the_old(platform):
+    az, old, steps = platform.az, platform.old, []
+    az.arm.inject("subscriptions.get", status=403, code="AuthorizationFailed", times=None,
+                  message="The client does not have authorization to perform action.")
+    az.graph.inject("applications.removePassword", **DENIED)
+    with pytest.raises(RotationFailed) as caught:
+        rotate(platform.run(), steps.append)
+    what = caught.value.what
+    assert caught.value.step == "verify" and f"Secret ID is {new_key(platform)}" in what
+    assert "Your keyring was not changed and the current secret still works." in what
+    assert platform.secrets.get(platform.name) == old.client_secret and works(az, old.client_secret)
+    assert final(steps)["add"] == "left" and platform.porter.handed == []
+
+
+def test_stopping_when_the_new_secret_cannot_be_removed_again_says_what_is_left(platform):
+    az = platform.az
+    az.directory.secret_propagation_delay = 60.0
+    az.graph.inject("applications.removePassword", **DENIED)
+    stop = []
+    with pytest.raises(RotationFailed) as caught:  # not a plain Cancelled: something is left on the app
+        rotate(platform.run(sleep=lambda s: stop.append(True), cancelled=lambda: bool(stop)), lambda s: None)
+    assert caught.value.what.startswith("Stopped: You stopped the rotation.")
+    assert f"Secret ID is {new_key(platform)}" in caught.value.what
+    assert platform.secrets.get(platform.name) == platform.old.client_secret
+
+
+def test_when_neither_the_state_file_nor_the_keyring_can_go_back_the_new_secret_stays(platform):
+    az, old = platform.az, platform.old
+
+    def disk_full_and_keyring_locked():
+        def locked(*args):
+            raise keyring.errors.KeyringLocked("locked")
+        platform.secrets.backend.set_password = locked
+        raise OSError(28, "No space left on device")
+    with pytest.raises(RotationFailed) as caught:
+        rotate(platform.run(save=disk_full_and_keyring_locked), lambda s: None)
+    assert caught.value.step == "store" and caught.value.title == "Progress not saved"
+    assert "The keyring holds the new secret, which works; the old one stays valid too." in caught.value.what
+    kept = platform.secrets.get(platform.name)
+    assert kept != old.client_secret and works(az, kept) and works(az, old.client_secret)
+    assert len(key_ids(az)) == 2
+
+
+def test_a_state_file_that_cannot_be_written_forgets_a_record_it_did_not_have(platform):
+    platform.state.secrets.pop(platform.name)
+    with pytest.raises(RotationFailed):
+        rotate(platform.run(save=lambda: (_ for _ in ()).throw(OSError(13, "Permission denied"))), lambda s: None)
+    assert platform.name not in platform.state.secrets
+    assert platform.secrets.get(platform.name) == platform.old.client_secret
+
+
+def test_a_record_naming_the_current_secret_as_the_kept_one_does_not_block(platform):
+    a = platform.state.azure
+    a.old_secret_key_id, a.old_secret_expires_at = a.secret_key_id.upper(), "2099-01-01T00:00:00+00:00"
+    result = rotate(platform.run(), lambda s: None)
+    assert key_ids(platform.az) == [result.key_id]
+
+
+def test_two_secrets_with_the_typed_secret_s_hint_are_not_guessed(platform):
+    """Graph shows a secret's first three characters: two alike, and the wizard can't tell which
+    one Porter held, so it removes neither and says so."""
+    az, old = platform.az, platform.old
+    platform.state.azure.secret_key_id = ""
+    app = az.directory.app_by_app_id(old.client_id)
+    twin = az.directory.add_password(app, secret=old.client_secret[:3] + "4Q~" + "x" * 34)
+    result = rotate(platform.run(), lambda s: None)
+    assert result.old_left is not None and "cannot tell which" in result.old_left.what
+    assert sorted(key_ids(az)) == sorted([old.key_id, twin.key_id, result.key_id])

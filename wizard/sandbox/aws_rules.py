@@ -7,6 +7,8 @@
 - IAM SimulatePrincipalPolicy: answered here from the role's policies in moto, which lacks it.
 - Around CreateStack/UpdateStack/DeleteStack: the stack's roles made whole in moto, and their
   managed policies detached before the stack is deleted, as CloudFormation does (stack_roles).
+- CloudFormation UpdateStack that changes nothing: refused with "No updates are to be performed."
+  (aws_cfn_rules), as CloudFormation does.
 - EC2 ReleaseAddress of an associated address and DeleteSubnet of a subnet with network
   interfaces: refused, as EC2 does; DescribeNatGateways: its tag filters honoured (aws_ec2_rules).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from wizard.sandbox.aws_cfn_rules import cfn_rule
 from wizard.sandbox.aws_ec2_rules import ec2_rule
 from wizard.sandbox.aws_wire import (
     access_denied_message, access_key_id, credential_scope, error_response, first, form, lower_headers,
@@ -63,6 +66,8 @@ class FrontRules:
             if missing:
                 message = f"Requires capabilities : [{missing}]"
                 return error_response("query", "cloudformation", "InsufficientCapabilitiesException", message, 400)
+            if action == "UpdateStack":
+                return cfn_rule(self.moto, action, headers, body, path)
         elif service == "iam" and action == "SimulatePrincipalPolicy":
             return self._simulate(form(body))
         elif service == "cloudformation" and action == "DeleteStack":
