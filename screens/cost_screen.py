@@ -33,13 +33,19 @@ class CostScreen(WizardScreen):
 
     @on(Checkbox.Changed, "#acknowledge")
     def _acknowledged(self, event: Checkbox.Changed) -> None:
+        self.acknowledge(event.value)
+
+    def acknowledge(self, yes: bool) -> None:
+        """The guard: Continue only with the estimate acknowledged, and a withdrawn acknowledgement
+        is forgotten in the saved progress too. (A plain method, so mutation testing reaches it:
+        mutmut leaves decorated handlers alone.)"""
         progress = self._progress
         self.acknowledging()
-        progress.cost_acknowledged_at = datetime.now(UTC).isoformat(timespec="seconds") if event.value else ""
-        progress.cost_monthly = f"{self._cost.total:.2f}" if event.value else ""
+        progress.cost_acknowledged_at = datetime.now(UTC).isoformat(timespec="seconds") if yes else ""
+        progress.cost_monthly = f"{self._cost.total:.2f}" if yes else ""
         self.wizard.save_progress()
-        self.query_one("#continue", Button).disabled = not event.value
-        if event.value:
+        self.query_one("#continue", Button).disabled = not yes
+        if yes:
             self.query_one("#continue", Button).focus()
 
     @on(Button.Pressed, "#continue")

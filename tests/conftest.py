@@ -36,6 +36,19 @@ def aws(sandbox):
 
 
 @pytest.fixture
+def role(aws):
+    """The PorterRole stack with the test states' ExternalId, as the Grant step leaves it."""
+    import boto3
+
+    from wizard.aws import role_stack as rs
+
+    from .states import EXTERNAL_ID
+
+    rs.RoleStack(boto3.Session(), "us-east-1").create(EXTERNAL_ID)
+    return aws
+
+
+@pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("PORTER_WIZARD_HOME", str(tmp_path / "home"))
     return tmp_path / "home"

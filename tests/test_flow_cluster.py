@@ -5,20 +5,12 @@ import boto3
 import pytest
 
 from screens.app import WizardApp
-from wizard.aws import role_stack as rs
 
 from .pilot_tools import press, settle, shown_buttons, text_of, wait_for_text
-from .states import EXTERNAL_ID, cluster_state, connected_state
+from .states import cluster_state, connected_state
 from .test_aws_provision import COMPLETE, inventory
 
 SIZE = (110, 60)
-
-
-@pytest.fixture
-def role(aws):
-    """The PorterRole stack with this state's ExternalId, as the Grant step leaves it."""
-    rs.RoleStack(boto3.Session(), "us-east-1").create(EXTERNAL_ID)
-    return aws
 
 
 @pytest.fixture(autouse=True)

@@ -24,12 +24,12 @@ TARGETS: dict[str, list[str]] = {
     "wizard/azure/rotation.py": ["tests/test_azure_rotation.py", "tests/test_rotation_handoff.py"],
     "wizard/azure/teardown.py": ["tests/test_kill_sweep_azure.py", "tests/test_azure_provision.py"],
     # The screens' guards: Continue off until the cost is acknowledged and every check passed.
-    "screens/cost_screen.py": ["tests/test_screen_guards.py"],
-    "screens/aws_quotas.py": ["tests/test_screen_guards.py",
+    "screens/cost_screen.py": ["tests/test_guards_cost.py"],
+    "screens/aws_quotas.py": ["tests/test_guards_quotas.py",
                               "tests/test_flow_cluster.py::test_denied_increase_keeps_provisioning_disabled_and_says_why",
                               "tests/test_flow_cluster.py::test_a_request_made_before_a_relaunch_is_followed_not_repeated"],
-    "screens/azure_quotas.py": ["tests/test_screen_guards.py"],
-    "screens/gcp_checks.py": ["tests/test_screen_guards.py"],
+    "screens/azure_quotas.py": ["tests/test_guards_quotas.py"],
+    "screens/gcp_checks.py": ["tests/test_guards_quotas.py"],
     # Google Cloud: teardown.
     "wizard/gcp/teardown.py": ["tests/test_gcp_teardown.py", "tests/test_kill_sweep_gcp.py"],
 }
