@@ -13,8 +13,8 @@ from wizard.sandbox.runtime import Sandbox
 from wizard.secret_store import SecretStore
 from wizard.state import StateStore, WizardState
 
-from .porter_fixtures import (  # noqa: F401 - fixtures
-    logged_in, no_login, porter, porter_client, porter_double, porter_log, porter_login)
+# The doubles' fixtures, for every test module that names them (no imports needed).
+pytest_plugins = ("tests.porter_fixtures", "tests.azure_double_fixtures", "tests.gcp_fixtures")
 
 
 @pytest.fixture(scope="session")

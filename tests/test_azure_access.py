@@ -18,7 +18,7 @@ from wizard.sandbox.memory_keyring import MemoryKeyring
 from wizard.secret_store import SecretStore
 from wizard.state import WizardState
 
-from .azure_double_fixtures import GRAPH_PERMISSIONS, az, claims, started  # noqa: F401 - fixtures
+from .azure_double_fixtures import GRAPH_PERMISSIONS, claims
 from .test_azure_services import cloud_of
 
 

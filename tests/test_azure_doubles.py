@@ -20,7 +20,8 @@ from azure.mgmt.subscription import SubscriptionClient
 
 # The seven Graph application permissions from Porter's docs, with Microsoft's appRole ids, written
 # out here so a wrong seed fails a test.
-from .azure_double_fixtures import GRAPH_PERMISSIONS, PORTER_NOT_ACTIONS, arm, az, call, claims, device_credential, graph_client, secret_credential, started  # noqa: F401 - fixtures and helpers
+from .azure_double_fixtures import (
+    PORTER_NOT_ACTIONS, arm, claims, device_credential, graph_client, secret_credential)
 
 
 def test_client_secret_token(az):

@@ -16,7 +16,6 @@ from wizard.azure.provision import AzRun, provision
 from wizard.azure.teardown import leftovers, teardown
 from wizard.errors import Cancelled, CloudError
 
-from .azure_double_fixtures import az, started  # noqa: F401 - fixtures
 
 PLAN = plan_for("acme", "eastus", tier="Standard")
 AKS, VNET, ACR, GROUP = ("Microsoft.ContainerService/managedClusters", "Microsoft.Network/virtualNetworks",

@@ -15,7 +15,7 @@ from azure.mgmt.containerservice import ContainerServiceClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
-from .azure_double_fixtures import arm, az, secret_credential, started  # noqa: F401 - fixtures
+from .azure_double_fixtures import arm, secret_credential
 
 NEEDED = ("Microsoft.Network", "Microsoft.ContainerService", "Microsoft.ContainerRegistry")
 FAST = {"polling_interval": 0.02}  # the SDK pollers' wait; the double sends no Retry-After

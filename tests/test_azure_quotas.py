@@ -17,7 +17,6 @@ from wizard.azure.credentials import ServicePrincipal, mgmt_kwargs, secret_crede
 from wizard.azure.plan import plan_for
 from wizard.errors import CloudError
 
-from .azure_double_fixtures import az, started  # noqa: F401 - fixtures
 
 REGION = "eastus"
 PLAN = plan_for("demo", REGION)  # Standard_B4as_v2, up to 4 nodes + 1 surge: 20 vCPUs

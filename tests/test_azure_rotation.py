@@ -20,7 +20,7 @@ from wizard.errors import Cancelled, CloudError
 from wizard.secret_store import SecretStore
 from wizard.state import SecretRecord, StateStore, WizardState
 
-from .azure_double_fixtures import az, call, device_credential, graph_client, secret_credential, started  # noqa: F401
+from .azure_double_fixtures import call, device_credential, graph_client, secret_credential
 from .conftest import files_under
 
 APPLICATION_READWRITE_ALL = "1bfefb4e-e0b5-418b-a88f-73c46d2cc8e9"

@@ -19,7 +19,6 @@ from screens.cli import main
 from wizard.logs import log
 from wizard.state import StateStore
 
-from .azure_double_fixtures import az, started  # noqa: F401 - fixtures
 from .pilot_tools import is_shown, press, settle, shown_buttons, text_of, wait_for_text
 from .test_azure_rotation import key_ids, no_secret_written, platform, works  # noqa: F401 - fixture
 

@@ -9,7 +9,6 @@ from wizard.azure.cloud import AzureCloud
 from wizard.azure.credentials import ServicePrincipal, check_token, mgmt_kwargs, secret_credential
 from wizard.errors import CloudError
 
-from .azure_double_fixtures import az, started  # noqa: F401 - fixtures
 
 
 def cloud_of(az) -> AzureCloud:

@@ -7,7 +7,7 @@ import time
 
 from wizard.gcp.apis import PORTER_APIS, ApiRow, api_states, enable_apis
 
-from .gcp_fixtures import api_for, gcp, gcp_api, gcp_doubles  # noqa: F401 - fixtures
+from .gcp_fixtures import api_for
 
 CONTAINER = "container.googleapis.com"
 

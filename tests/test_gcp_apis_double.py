@@ -13,7 +13,7 @@ from wizard.sandbox.gcp.compute_regions import REGIONS
 from wizard.sandbox.gcp.usage import CATALOGUE
 from wizard.sandbox.gcp.world import DEFAULT_APIS, PORTER_APIS
 
-from .gcp_fixtures import api_for, gcp, gcp_api, gcp_doubles  # noqa: F401 - fixtures
+from .gcp_fixtures import api_for
 
 COMPUTE = "compute.googleapis.com"
 

@@ -8,7 +8,7 @@ import threading
 from wizard.gcp.checks import CheckResult, all_passed, run_checks
 from wizard.gcp.plan import PERMISSIONS, GkePlan
 
-from .gcp_fixtures import api_for, gcp, gcp_api, gcp_doubles  # noqa: F401 - fixtures
+from .gcp_fixtures import api_for
 
 CRM = "cloudresourcemanager.googleapis.com"
 QUOTA_KEYS = ["quota.CPUS", "quota.IN_USE_ADDRESSES", "quota.SSD_TOTAL_GB", "quota.INSTANCE_GROUPS",

@@ -14,7 +14,6 @@ from wizard.gcp.key import parse_key, read_key
 from wizard.sandbox.gcp.world import ServiceAccount
 from wizard.state import WizardState
 
-from .gcp_fixtures import gcp, gcp_doubles  # noqa: F401 - fixtures
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from wizard.gcp.key import parse_key
 from wizard.sandbox.memory_keyring import MemoryKeyring
 from wizard.secret_store import SERVICE, SecretStore
 
-from .gcp_fixtures import gcp, gcp_doubles  # noqa: F401 - fixtures
 
 
 class RefusingKeyring(MemoryKeyring):

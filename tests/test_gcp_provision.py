@@ -11,7 +11,7 @@ from wizard.errors import Cancelled, CloudError
 from wizard.gcp.plan import GkePlan
 from wizard.gcp.provision import GcpRun, cluster_spec, provision, steps
 
-from .gcp_fixtures import api_for, gcp, gcp_api, gcp_doubles  # noqa: F401 - fixtures
+from .gcp_fixtures import api_for
 
 REGION = "us-central1"
 KEYS = ["network", "subnetwork", "cluster", "node_pool", "repository"]

@@ -8,7 +8,7 @@ import pytest
 
 from wizard.gcp.session import GcpHttpError
 
-from .gcp_fixtures import api_for, gcp, gcp_api, gcp_doubles  # noqa: F401 - fixtures
+from .gcp_fixtures import api_for
 
 REGION = "us-central1"
 

@@ -12,7 +12,7 @@ from wizard.gcp.plan import GkePlan
 from wizard.gcp.provision import GcpRun, provision
 from wizard.gcp.teardown import Leftover, leftovers, steps, teardown
 
-from .gcp_fixtures import api_for, gcp, gcp_api, gcp_doubles  # noqa: F401 - fixtures
+from .gcp_fixtures import api_for
 
 REGION = "us-central1"
 KEYS = ["cluster", "subnetwork", "firewalls", "network", "repository"]

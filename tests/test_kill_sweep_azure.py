@@ -17,7 +17,6 @@ from wizard.azure.provision import AzRun, provision
 from wizard.azure.teardown import teardown
 from wizard.sandbox.azure import AzureDoubles
 
-from .azure_double_fixtures import az  # noqa: F401 - fixture
 from .test_azure_provision import NEEDED, PLAN, cloud_of, credential
 
 PROVISIONING = ["groups.put", "vnet.put", "acr.put", "aks.put"]

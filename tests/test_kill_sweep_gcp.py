@@ -13,7 +13,7 @@ from wizard.gcp.plan import GkePlan
 from wizard.gcp.provision import GcpRun, provision
 from wizard.gcp.teardown import teardown
 
-from .gcp_fixtures import api_for, gcp, gcp_doubles  # noqa: F401 - fixtures
+from .gcp_fixtures import api_for
 
 REGION = "us-central1"
 PROVISIONING = ["insert_network", "insert_subnetwork", "create_cluster", "create_repository"]

@@ -22,7 +22,6 @@ from wizard.paths import log_file
 from wizard.secret_store import THIS_RUN_BUTTON, SecretStore
 from wizard.state import SecretRecord, WizardState
 
-from .azure_double_fixtures import az, started  # noqa: F401 - fixtures
 from .pilot_tools import press, settle, shown_buttons, text_of, wait_for_text
 from .test_azure_rotation import platform, works  # noqa: F401 - fixture
 from .test_azure_rotation_front import endpoints  # noqa: F401 - fixture

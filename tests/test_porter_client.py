@@ -12,10 +12,7 @@ from wizard.porter.client import ClusterStatus, PorterClient, PorterError
 from wizard.porter.login import PorterLogin, find_login
 from wizard.redaction import redact
 
-from .porter_fixtures import (  # noqa: F401 - fixtures
-    PORTER_PROJECT, PORTER_TOKEN, error_text, porter, porter_client, porter_double, porter_log, porter_login,
-    write_config,
-)
+from .porter_fixtures import PORTER_PROJECT, PORTER_TOKEN, error_text, write_config
 
 ROLE = "arn:aws:iam::123456789012:role/porter-manager"
 AZURE_SECRET = "azure-client-secret-Xq7~" + "k" * 16

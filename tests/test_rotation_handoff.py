@@ -16,8 +16,7 @@ from wizard.azure.rotation import (NewSecretForPorter, NothingWaiting, RotationF
 from wizard.errors import Cancelled, CloudError, WizardError
 from wizard.state import StateStore
 
-from .azure_double_fixtures import az, started  # noqa: F401 - fixtures
-from .porter_fixtures import PORTER_PROJECT, PORTER_TOKEN, porter, porter_double  # noqa: F401 - fixtures
+from .porter_fixtures import PORTER_PROJECT, PORTER_TOKEN
 from .test_azure_rotation import (Porter, cloud_of, final, key_ids, no_secret_written, platform,  # noqa: F401
                                   works)
 from .test_azure_rotation_front import endpoints, own_log, terminal  # noqa: F401 - fixtures

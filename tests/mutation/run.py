@@ -146,7 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("git") is None:
         print("git is needed (the copy is made from the working tree's file list).", file=sys.stderr)
         return 2
-    scores = [run_module(module, args.children) for module in modules]
+    scores = []
+    for module in modules:
+        scores.append(run_module(module, args.children))
+        last = scores[-1]
+        print(f"   {module}: {len(last.statuses)} mutants, {len(last.equivalent)} equivalent, {last.killed} killed: "
+              f"{last.ratio:.0%} ({last.seconds:.0f} s)", flush=True)
     print("\n" + table(scores))
     print(f"\n{sum(s.seconds for s in scores):.0f} s in all; goal {GOAL:.0%} of the non-equivalent mutants")
     return 0 if all(s.ratio >= GOAL and s.statuses for s in scores) else 1
