@@ -257,10 +257,20 @@ async def test_gcp_checks_continue_off_while_they_run_and_again_on_check_again(s
         assert continue_button(pilot).disabled and text_of(pilot, "#checks-status") == "Checking…"
         assert "again" not in shown_buttons(pilot)
         await settle(pilot)
-        assert "1 of 7 checks failed" in text_of(pilot, "#checks-status")
+        assert text_of(pilot, "#checks-status") == ("1 of 7 checks failed. Fix them (each says how), then Check "
+                                                    "again. Provisioning stays off until all pass.")
         cpus, apis = text_of(pilot, "#check-quota-CPUS"), text_of(pilot, "#check-apis")
-        assert cpus.startswith("✗ ") and "\n    How to fix: " in cpus
-        assert apis.startswith("✓ ") and "How to fix" not in apis
+        found, _, fix = cpus.partition("\n    How to fix: ")
+        assert found == "✗ CPUs in us-central1: needs 8, 4 free (limit 4, 0 in use): short by 4." and fix
+        assert apis == "✓ The five APIs are enabled: All five are on."
+        # What the screen says it checks, and the buttons its messages name.
+        screen = pilot.app.screen
+        assert str(screen.query_one(".title").render()) == "Provision checks for us-central1"
+        assert "(3 × e2-standard-2 nodes, 6 vCPUs, plus one node's worth for upgrades)" in \
+            str(screen.query_one(".lead").render())
+        assert ctx.state.gcp.client_email in str(screen.query_one(".lead").render())
+        assert (str(screen.query_one("#again", Button).label), str(continue_button(pilot).label)) == \
+            ("Check again", "Continue")
         assert continue_button(pilot).disabled and "again" in shown_buttons(pilot)
         assert pilot.app.screen.query_one("#again").has_focus
         assert ctx.state.gcp.checks_passed_at == ""
@@ -273,7 +283,7 @@ async def test_gcp_checks_continue_off_while_they_run_and_again_on_check_again(s
         assert text_of(pilot, "#checks-status") == "Checking…"
         assert not pilot.app.screen.query("#check-quota-CPUS")  # the old failure is gone (its answer is slow)
         await settle(pilot)
-        assert "All 7 checks passed" in text_of(pilot, "#checks-status")
+        assert text_of(pilot, "#checks-status") == "✓ All 7 checks passed."
         assert not continue_button(pilot).disabled and continue_button(pilot).has_focus
         assert len(pilot.app.screen.query(".check-row")) == 7
         assert ctx.state.gcp.checks_passed_at.endswith("+00:00")
