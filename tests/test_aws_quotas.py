@@ -41,6 +41,20 @@ def test_usage_counts_what_the_account_already_runs(session):
     assert checks["eip"].usage == 1
 
 
+def test_an_increase_on_an_account_that_already_uses_the_quota_asks_for_usage_plus_need(session, aws):
+    """Asking for the need alone (6) would be approved and still leave the account short: the
+    request is for what runs already plus what the cluster needs, and then the check passes."""
+    session.client("ec2").run_instances(ImageId="ami-12c6146b", MinCount=2, MaxCount=2, InstanceType="m5.xlarge")
+    check = by_key(q.check_all(session, plan_for("acme", REGION)))["vcpu"]
+    assert (check.limit, check.usage, check.need.needed) == (5, 8, 6) and check.desired == 14
+    aws.quotas.approve_after(0.0)
+    request = q.request_increase(session, check)
+    assert request.desired == 14
+    assert q.request_status(session, "vcpu", request.request_id).approved
+    after = by_key(q.check_all(session, plan_for("acme", REGION)))["vcpu"]
+    assert after.ok and after.limit == 14
+
+
 def test_requested_increase_is_followed_until_approved(session, aws):
     aws.quotas.approve_after(0.3)
     check = by_key(q.check_all(session, plan_for("acme", REGION)))["vcpu"]

@@ -113,6 +113,21 @@ def test_an_increase_is_approved_after_the_delay_and_shows_in_a_recheck(az):
     assert again["cores"].limit == 10  # only the family was asked for
 
 
+def test_an_increase_on_a_subscription_that_already_uses_the_quota_asks_for_usage_plus_need(az):
+    """40 (the platform's recommendation) would be approved and leave a subscription running 30
+    vCPUs of the family short: the request is for what runs already plus what the cluster needs."""
+    register_quota(az)
+    az.set_vcpu_quota(REGION, "standardBasv2Family", 32, usage=30)
+    az.set_quota_approval(delay_seconds=0.0)
+    quota_client = client(az)
+    family = check_now(quota_client, az)["standardBasv2Family"]
+    assert (family.limit, family.usage, family.need.needed, family.desired) == (32, 30, 20, 50)
+    request = quotas.request_increase(quota_client, az.subscription_id, REGION, family)
+    assert quotas.request_status(quota_client, az.subscription_id, REGION, request.key, request.request_id).approved
+    again = check_now(quota_client, az)["standardBasv2Family"]
+    assert (again.limit, again.ok) == (50, True)
+
+
 def test_a_denied_increase_says_so_and_changes_nothing(az):
     register_quota(az)
     az.set_quota_approval(delay_seconds=0.2, deny=True)
