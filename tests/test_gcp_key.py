@@ -12,7 +12,6 @@ from wizard.errors import CloudError, InputError, WizardError
 from wizard.gcp.connection import delete_key_file, load_key, store_key, verify_key
 from wizard.gcp.key import parse_key, read_key
 from wizard.sandbox.gcp.world import ServiceAccount
-from wizard.state import WizardState
 
 
 
@@ -101,8 +100,6 @@ def test_a_huge_paste_is_refused_quickly():
 
 
 def test_google_accepts_a_good_key_and_refuses_a_disabled_or_deleted_one(gcp):
-    from wizard.gcp.endpoints import current_endpoints  # noqa: F401 - the env is how the wizard finds them
-
     key = gcp.make_key()
     parsed = parse_key(json.dumps(key), None)
     env = {"PORTER_GCP_ENDPOINT_TEMPLATE": gcp.api_template, "PORTER_GCP_CA_BUNDLE": gcp.ca_path}
@@ -159,4 +156,3 @@ def test_no_key_in_the_keyring_is_explained(make_ctx):
     ctx.state.gcp.client_email = "a@p.iam.gserviceaccount.com"
     with pytest.raises(CloudError, match="not in the keyring"):
         load_key(ctx.state, ctx.secrets)
-    assert isinstance(WizardState().gcp.secret_name, str)
