@@ -18,8 +18,15 @@ TARGETS: dict[str, list[str]] = {
     "wizard/aws/teardown.py": ["tests/test_teardown_converges.py", "tests/test_aws_provision.py"],
     "wizard/aws/sweep.py": ["tests/test_aws_provision.py"],
     "wizard/aws/quotas.py": ["tests/test_aws_quotas.py"],
+    "wizard/aws/provision.py": ["tests/test_aws_provision.py"],
+    "wizard/aws/provision_network.py": ["tests/test_aws_provision.py", "tests/test_provision_converges.py"],
+    "wizard/aws/provision_cluster.py": ["tests/test_aws_provision.py", "tests/test_provision_converges.py"],
+    "wizard/aws/verify.py": ["tests/test_aws_verify.py"],
+    "wizard/aws/trust.py": ["tests/test_aws_verify.py"],
     # Azure: access setup, rotation, teardown.
     "wizard/azure/access.py": ["tests/test_azure_access.py"],
+    "wizard/azure/provision.py": ["tests/test_azure_provision.py", "tests/test_kill_sweep_azure.py"],
+    "wizard/azure/quotas.py": ["tests/test_azure_quotas.py"],
     # (with the hand-off's: the old secret stays on the app until Porter has the new one)
     "wizard/azure/rotation.py": ["tests/test_azure_rotation.py", "tests/test_rotation_handoff.py"],
     "wizard/azure/teardown.py": ["tests/test_kill_sweep_azure.py", "tests/test_azure_provision.py"],
@@ -32,6 +39,9 @@ TARGETS: dict[str, list[str]] = {
                               "tests/test_flow_cluster.py::test_a_request_made_before_a_relaunch_is_followed_not_repeated"],
     "screens/azure_quotas.py": ["tests/test_guards_quotas.py"],
     "screens/gcp_checks.py": ["tests/test_guards_quotas.py"],
-    # Google Cloud: teardown.
+    # Google Cloud: the APIs, the checks, provisioning and teardown.
+    "wizard/gcp/apis.py": ["tests/test_gcp_apis.py"],
+    "wizard/gcp/checks.py": ["tests/test_gcp_checks.py"],
+    "wizard/gcp/provision.py": ["tests/test_gcp_provision.py", "tests/test_kill_sweep_gcp.py"],
     "wizard/gcp/teardown.py": ["tests/test_gcp_teardown.py", "tests/test_kill_sweep_gcp.py"],
 }
