@@ -3,6 +3,9 @@ is run against these only (mutmut then narrows to the tests that reach the mutat
 Keep each list to tests that finish in seconds: every mutant reruns them."""
 from __future__ import annotations
 
+_CONVERGES = ["tests/test_provision_converges.py::test_a_clean_run_then_a_rerun_changes_nothing",
+              "tests/test_provision_converges.py::test_found_resources_get_their_tags_and_settings_back"]
+
 TARGETS: dict[str, list[str]] = {
     # Secrets: where they are kept, and that none reaches a file we write.
     "wizard/redaction.py": ["tests/test_redaction.py"],
@@ -15,12 +18,15 @@ TARGETS: dict[str, list[str]] = {
     "wizard/gcp/key.py": ["tests/test_gcp_key_offline.py"],
     # AWS: the role Porter assumes, provisioning, teardown and the sweep of leftovers.
     "wizard/aws/role_stack.py": ["tests/test_aws_role_stack.py", "tests/test_aws_role_stack_states.py"],
-    "wizard/aws/teardown.py": ["tests/test_teardown_converges.py", "tests/test_aws_provision.py"],
+    "wizard/aws/teardown.py": [
+        "tests/test_teardown_converges.py::test_a_clean_teardown_removes_ours_and_leaves_the_users_things_exactly",
+        "tests/test_aws_provision.py"],
     "wizard/aws/sweep.py": ["tests/test_aws_provision.py"],
     "wizard/aws/quotas.py": ["tests/test_aws_quotas.py"],
     "wizard/aws/provision.py": ["tests/test_aws_provision.py"],
-    "wizard/aws/provision_network.py": ["tests/test_aws_provision.py", "tests/test_provision_converges.py"],
-    "wizard/aws/provision_cluster.py": ["tests/test_aws_provision.py", "tests/test_provision_converges.py"],
+    # (the kill sweeps take a minute each: their clean-run and repair tests stand in for them here)
+    "wizard/aws/provision_network.py": ["tests/test_aws_provision.py", *_CONVERGES],
+    "wizard/aws/provision_cluster.py": ["tests/test_aws_provision.py", *_CONVERGES],
     "wizard/aws/verify.py": ["tests/test_aws_verify.py"],
     "wizard/aws/trust.py": ["tests/test_aws_verify.py"],
     # Azure: access setup, rotation, teardown.
@@ -33,7 +39,8 @@ TARGETS: dict[str, list[str]] = {
     # The screens' guards: Continue off until the cost is acknowledged and every check passed.
     "screens/cost_screen.py": ["tests/test_guards_cost.py"],
     # (with the screen's pictures: its texts and buttons are what a person acts on)
-    "screens/aws_quotas.py": ["tests/test_guards_quotas.py", "tests/test_snapshots.py::test_quotas_with_a_denied_increase",
+    "screens/aws_quotas.py": ["tests/test_guards_quotas.py",
+                              "tests/test_snapshots.py::test_quotas_with_a_denied_increase",
                               "tests/test_snapshots.py::test_quotas_all_passing_after_an_approved_increase",
                               "tests/test_flow_cluster.py::test_denied_increase_keeps_provisioning_disabled_and_says_why",
                               "tests/test_flow_cluster.py::test_a_request_made_before_a_relaunch_is_followed_not_repeated"],
