@@ -23,10 +23,9 @@ class WizardApp(App):
     # Shown in the footer on every screen: quitting is always safe, progress is already saved;
     # while a cloud job runs it asks first, as Esc does (action_quit).
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True)]
-    #: Worker groups that run a job in the user's cloud account: JobScreen's "job" (provision,
-    #: access, teardown), the AWS provision screen's, the AWS grant's stack watch, Azure rotation.
-    # Worker groups whose calls change something in a cloud account or at Porter: quitting during
-    # one asks first. Read-only groups (checks, lists, sign-in) quit at once.
+    #: Worker groups whose calls change something in a cloud account or at Porter (JobScreen's
+    #: "job" runs provisioning, access and teardown): quitting during one asks first. Read-only
+    #: groups (checks, lists, sign-in) quit at once.
     CLOUD_JOB_GROUPS = ("job", "provision", "stack", "rotate", "teardown", "role", "quota-requests", "handoff",
                         "porter-provision", "apis", "providers")
 

@@ -44,7 +44,7 @@ from .directory import (
 )
 from .graph import GraphService
 from .identity import IdentityService
-from ..https.kill import KillSwitch
+from ..https.kill import KillControls, KillSwitch
 from ..https.server import HttpsServer
 
 __all__ = ["GRAPH_APP_ID", "GRAPH_APP_ROLES", "PORTER_PROVIDERS", "AzureDoubles", "SeededServicePrincipal",
@@ -68,7 +68,7 @@ class SeededServicePrincipal:
     display_name: str
 
 
-class AzureDoubles:
+class AzureDoubles(KillControls):
     def __init__(self, *, one_port: bool = False, registration_delay: float = 0.5, device_code_interval: int = 1,
                  auto_approve_device_codes: float | None = None, service_principal: bool = True,
                  token_lifetime: int = 3599) -> None:
@@ -235,22 +235,10 @@ class AzureDoubles:
         with self._lock:
             self.arm.quota_approval_delay, self.arm.quota_deny = float(delay_seconds), deny
 
-    def fail_at(self, k: int, *, after: bool = False) -> None:
-        """Stop answering at the k-th request that changes something (see https/kill.py)."""
-        with self._lock:
-            self.kill_switch.arm(k, after=after)
-
-    @property
-    def mutations(self) -> list[str]:
-        """The routes of the requests that changed something since fail_at or clear."""
-        with self._lock:
-            return list(self.kill_switch.mutations)
-
     def clear(self) -> None:
         """Back to the seed: state, faults, latencies and call logs."""
         with self._lock:
-            self.kill_switch.disarm()
-            self.kill_switch.mutations.clear()
+            self.kill_switch.reset()
             for service in (self.identity, self.arm, self.graph):
                 service.clear()
             self._seed()

@@ -26,7 +26,7 @@ import threading
 from typing import Any
 
 from ..https.certs import ca_pem_path
-from ..https.kill import KillSwitch
+from ..https.kill import KillControls, KillSwitch
 from ..https.server import HttpsServer
 from .artifacts import ArtifactsService
 from .compute_network import ComputeNetworkService
@@ -42,7 +42,7 @@ __all__ = ["PORTER_APIS", "GcpDoubles"]
 SEED_ACCOUNT = "porter-provisioner"
 
 
-class GcpDoubles:
+class GcpDoubles(KillControls):
     def __init__(self, *, operation_delay: float = 0.0, project_id: str | None = None) -> None:
         self._lock = threading.RLock()
         rng = random.Random()
@@ -165,22 +165,10 @@ class GcpDoubles:
             self._operation_delay = float(seconds)
             self.world.operation_delay = float(seconds)
 
-    def fail_at(self, k: int, *, after: bool = False) -> None:
-        """Stop answering at the k-th request that changes something (see https/kill.py)."""
-        with self._lock:
-            self.kill_switch.arm(k, after=after)
-
-    @property
-    def mutations(self) -> list[str]:
-        """The routes of the requests that changed something since fail_at or clear."""
-        with self._lock:
-            return list(self.kill_switch.mutations)
-
     def clear(self) -> None:
         """Back to the seed: every resource, API, account, fault and call log (same project)."""
         with self._lock:
-            self.kill_switch.disarm()
-            self.kill_switch.mutations.clear()
+            self.kill_switch.reset()
             for service in self._services:
                 service.clear()
             self._seed()

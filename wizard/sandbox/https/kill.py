@@ -10,6 +10,7 @@ then loses its answer, as a kill between the request landing and its reply does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Non-GET routes that only read: token endpoints, permission tests, name checks.
 READ_ONLY_POSTS = frozenset({
@@ -35,6 +36,11 @@ class KillSwitch:
     def disarm(self) -> None:
         self.k, self.after, self.tripped = 0, False, False
 
+    def reset(self) -> None:
+        """Off, and the count of requests that changed something back to zero."""
+        self.disarm()
+        self.mutations.clear()
+
     def before(self, route: str, method: str) -> tuple[bool, bool]:
         """(refuse now, refuse after acting) for this request; counts it when it changes state."""
         if self.tripped:
@@ -49,3 +55,22 @@ class KillSwitch:
             return True, False
         self.mutations.append(route)
         return False, False
+
+
+class KillControls:
+    """The sweeps' controls on a set of doubles (Azure's, Google's): one switch for all its
+    services, behind the set's lock."""
+
+    kill_switch: KillSwitch
+    _lock: Any
+
+    def fail_at(self, k: int, *, after: bool = False) -> None:
+        """Stop answering at the k-th request that changes something; 0 switches it off."""
+        with self._lock:
+            self.kill_switch.arm(k, after=after)
+
+    @property
+    def mutations(self) -> list[str]:
+        """The routes of the requests that changed something since fail_at or clear."""
+        with self._lock:
+            return list(self.kill_switch.mutations)
