@@ -17,6 +17,7 @@ from wizard.azure.provision import AzRun, provision
 from wizard.azure.teardown import teardown
 from wizard.sandbox.azure import AzureDoubles
 
+from .kill_sweep import kill_everywhere
 from .test_azure_provision import NEEDED, PLAN, cloud_of, credential
 
 PROVISIONING = ["groups.put", "vnet.put", "acr.put", "aks.put"]
@@ -208,16 +209,7 @@ def test_found_resources_get_their_tags_and_settings_back(fast):
 def test_killed_at_any_mutating_request_then_resumed_converges(fast, job):
     """The sweep: after-k for every k, plus before-1, covers every point a kill can stop a run
     (killing after k leaves Azure as killing before k+1 does; see the AWS sweep)."""
-    started = time.monotonic()
     clean, made = clean_run(job, fast)
-    points = [(1, False)] + [(k, True) for k in range(1, len(made) + 1)]
-    diverged = {}
-    for k, after in points:
-        state = killed_then_resumed(job, fast, k, after=after)
-        if state != clean:
-            diverged[f"{'after' if after else 'before'} #{k} {made[k - 1]}"] = {
-                kind: (state.get(kind), items) for kind, items in clean.items() if state.get(kind) != items}
-    assert diverged == {}
+    assert kill_everywhere(f"Azure {job}", clean, made,
+                           lambda _, k, after: killed_then_resumed(job, fast, k, after=after)) == {}
     assert len(made) >= 2
-    print(f"\nAzure {job} kill sweep: N={len(made)} mutating requests, {len(points)} runs, "
-          f"{time.monotonic() - started:.1f}s")

@@ -5,7 +5,6 @@ touched. The doubles' kill switch (wizard/sandbox/https/kill.py) stops every req
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from wizard.gcp.plan import GkePlan
 from wizard.gcp.provision import GcpRun, provision
 from wizard.gcp.teardown import teardown
 
+from .kill_sweep import kill_everywhere
 from .gcp_fixtures import api_for
 
 REGION = "us-central1"
@@ -204,16 +204,7 @@ def test_found_resources_get_their_labels_and_settings_back(fast):
 def test_killed_at_any_mutating_request_then_resumed_converges(fast, job):
     """The sweep: after-k for every k, plus before-1, covers every point a kill can stop a run
     (killing after k leaves Google as killing before k+1 does; see the AWS sweep)."""
-    started = time.monotonic()
     clean, made = clean_run(job, fast)
-    points = [(1, False)] + [(k, True) for k in range(1, len(made) + 1)]
-    diverged = {}
-    for k, after in points:
-        state = killed_then_resumed(job, fast, k, after=after)
-        if state != clean:
-            diverged[f"{'after' if after else 'before'} #{k} {made[k - 1]}"] = {
-                kind: (items, clean[kind]) for kind, items in state.items() if items != clean[kind]}
-    assert diverged == {}
+    assert kill_everywhere(f"GCP {job}", clean, made,
+                           lambda _, k, after: killed_then_resumed(job, fast, k, after=after)) == {}
     assert len(made) >= 4
-    print(f"\nGCP {job} kill sweep: N={len(made)} mutating requests, {len(points)} runs, "
-          f"{time.monotonic() - started:.1f}s")

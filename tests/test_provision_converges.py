@@ -3,7 +3,6 @@ resumed, ends in exactly the state of a clean run: each resource once, with the 
 create path gives it (VPC DNS attributes, public IP mapping, routes, associations, tags)."""
 from __future__ import annotations
 
-import time
 import urllib.request
 
 import boto3
@@ -13,6 +12,7 @@ from wizard.aws.plan import TAG_KEY, plan_for
 from wizard.aws.provision import Run, provision
 from wizard.aws.provision_cluster import nlb_name, role_names
 
+from .kill_sweep import kill_everywhere
 from .test_aws_provision import COMPLETE, REGION, inventory, new_run
 
 
@@ -194,19 +194,12 @@ def test_found_resources_get_their_tags_and_settings_back(aws):
 
 
 def test_killed_at_any_mutating_request_then_resumed_converges(aws):
-    """The sweep. Killing "after" request k (it lands, its answer is lost) leaves AWS exactly as
-    killing "before" request k+1 does, and a resume starts from AWS alone; so after-k for every k,
-    plus before-1 (nothing landed), covers every point a kill can stop a run."""
-    started = time.monotonic()
+    """The sweep (tests/kill_sweep.py), each kill point in a fresh moto account."""
     clean, made = clean_run(aws)
-    points = [(1, False)] + [(k, True) for k in range(1, len(made) + 1)]
-    diverged, accounts = {}, Accounts()
+    accounts = Accounts()
     try:
-        for number, (k, after) in enumerate(points, start=1):
-            state = killed_then_resumed(aws, accounts.fresh(number), k, after=after)
-            if state != clean:
-                diverged[f"{'after' if after else 'before'} #{k} {made[k - 1]}"] = {
-                    kind: (items, clean[kind]) for kind, items in state.items() if items != clean[kind]}
+        diverged = kill_everywhere("AWS provisioning", clean, made, lambda number, k, after: killed_then_resumed(
+            aws, accounts.fresh(number), k, after=after))
     finally:
         # moto's state is per process, shared by every moto server in it: empty the accounts made
         # here (a reset takes longer the more accounts there are) so the next test's reset is quick.
@@ -214,5 +207,3 @@ def test_killed_at_any_mutating_request_then_resumed_converges(aws):
                                timeout=120).close()
     assert diverged == {}
     assert len(made) >= 20  # the sweep did cover a whole provisioning
-    print(f"\nkill sweep: N={len(made)} mutating requests, {len(points)} runs, "
-          f"{time.monotonic() - started:.1f}s")

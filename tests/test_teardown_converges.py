@@ -5,7 +5,6 @@ including the user's own untagged network, addresses, roles and load balancer.""
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 
 import boto3
@@ -16,6 +15,7 @@ from wizard.aws.provision import provision
 from wizard.aws.sweep import sweep
 from wizard.aws.teardown import teardown
 
+from .kill_sweep import kill_everywhere
 from .test_aws_provision import COMPLETE, REGION, inventory
 from .test_provision_converges import Accounts, _tags, run_in
 
@@ -180,7 +180,6 @@ def killed_then_resumed(aws, session: boto3.Session, k: int, *, after: bool) -> 
 def test_teardown_killed_at_any_mutating_request_then_run_again_converges(aws):
     """As for provisioning: after-k for every k, plus before-1, covers every point a kill can
     stop a teardown; each resumed teardown must end as the clean one did."""
-    started = time.monotonic()
     session = boto3.Session(region_name=REGION)
     user_resources(session)
     before = inventory_all(session)
@@ -189,19 +188,13 @@ def test_teardown_killed_at_any_mutating_request_then_run_again_converges(aws):
     teardown(run_in(session), lambda s: None)
     made, clean = aws.front.mutations, anonymous(inventory_all(session))
     assert clean == anonymous(before)
-    points = [(1, False)] + [(k, True) for k in range(1, len(made) + 1)]
-    diverged, accounts = {}, Accounts()
+    accounts = Accounts()
     try:
-        for number, (k, after) in enumerate(points, start=1):
-            state = anonymous(killed_then_resumed(aws, accounts.fresh(number), k, after=after))
-            if state != clean:
-                diverged[f"{'after' if after else 'before'} #{k} {made[k - 1]}"] = {
-                    kind: (items, clean[kind]) for kind, items in state.items() if items != clean[kind]}
+        diverged = kill_everywhere("AWS teardown", clean, made, lambda number, k, after: anonymous(
+            killed_then_resumed(aws, accounts.fresh(number), k, after=after)))
     finally:
         # As in the provisioning sweep: empty the accounts made here so the next reset is quick.
         urllib.request.urlopen(urllib.request.Request(f"{aws.moto_url}/moto-api/reset", method="POST"),
                                timeout=120).close()
     assert diverged == {}
     assert len(made) >= 15  # the sweep did cover a whole teardown
-    print(f"\nteardown kill sweep: N={len(made)} mutating requests, {len(points)} runs, "
-          f"{time.monotonic() - started:.1f}s")
