@@ -68,9 +68,16 @@ class AwsProvisionScreen(WizardScreen):
         return "Nothing has been created yet. Quitting now changes nothing in your account."
 
     def on_mount(self) -> None:
-        done = self.ctx.state.aws.provision_status == "done"
+        aws = self.ctx.state.aws
+        done = aws.provision_status == "done"
         self.query_one("#continue").display = done
         self.query_one("#continue" if done else "#provision").focus()
+        if not aws.cost_acknowledged_at and aws.provision_status in ("", "done"):
+            # Reached without the cost acknowledged (a relaunch into this step, say): nothing
+            # starts until it is, as on Google Cloud.
+            self.query_one("#provision", Button).disabled = True
+            self.query_one("#provision-status", Static).update(
+                "Acknowledge the cost first (Esc goes back to the cost review).")
 
     @on(Button.Pressed, "#provision")
     def _start(self) -> None:

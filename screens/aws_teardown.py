@@ -13,7 +13,7 @@ from wizard.aws.plan import TAG_KEY, plan_for
 from wizard.aws.provision import Run
 from wizard.aws.sweep import sweep
 from wizard.aws.teardown import steps, teardown
-from wizard.errors import Cancelled, WizardError
+from wizard.errors import Cancelled, CloudError, WizardError
 
 from .plain import plain
 from .base import WizardScreen
@@ -27,6 +27,10 @@ ACTIONS = ("delete-cluster", "delete-stack", "delete-leftovers", "sweep", "done"
 # The kinds teardown itself deletes (by tag or name); anything else found gets a console link.
 DELETABLE = {"vpc", "subnet", "internet-gateway", "elastic-ip", "natgateway", "route-table",
              "loadbalancer", "cluster", "role"}
+# RoleStack's advice on a DELETE_FAILED stack names the Grant step's event log and Retry button;
+# this screen shows neither, and tries again with its own button.
+STACK_RETRY = ("Delete what blocks it in the CloudFormation console (named above), then press "
+               "Delete the PorterRole stack again.")
 
 
 class AwsTeardownScreen(WizardScreen):
@@ -215,8 +219,13 @@ class AwsTeardownScreen(WizardScreen):
 
         def job() -> str:
             stack = rs.RoleStack(user_session(aws, self.ctx.secrets), aws.home_region, aws.stack_name)
-            if not stack.delete_and_wait(lambda event: None, cancelled=cancelled, sleep=interruptible_sleep):
-                raise Cancelled("deleting the stack")
+            try:
+                if not stack.delete_and_wait(lambda event: None, cancelled=cancelled, sleep=interruptible_sleep):
+                    raise Cancelled("deleting the stack")
+            except CloudError as err:
+                if err.code != "DELETE_FAILED":
+                    raise
+                raise CloudError(err.title, err.what, STACK_RETRY, code=err.code) from err
             return "stack"
         run_and_report(self, job)
 

@@ -58,6 +58,12 @@ class AzureProvisionScreen(JobScreen):
             return "The last attempt stopped on an error. Resume continues from where it stopped."
         return "Nothing has been created yet. Quitting now changes nothing in your subscription."
 
+    def start_blocked(self) -> str:
+        az = self.ctx.state.azure
+        if not az.cost_acknowledged_at and az.provision_status in ("", "done"):
+            return "Acknowledge the cost first (Esc goes back to the cost review)."
+        return ""
+
     def progress_status(self) -> str:
         return self.ctx.state.azure.provision_status
 

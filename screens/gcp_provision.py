@@ -54,15 +54,11 @@ class GcpProvisionScreen(JobScreen):
             return "The last attempt stopped on an error. Resume continues from where it stopped."
         return "Nothing has been created yet. Quitting now changes nothing in your project."
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def start_blocked(self) -> str:
         gcp = self.ctx.state.gcp
         if not (gcp.checks_passed_at and gcp.cost_acknowledged_at) and gcp.provision_status in ("", "done"):
-            # Reached without passing the checks (a relaunch into this step, say): nothing starts
-            # until they pass, as on the checks screen.
-            self.query_one("#start").disabled = True
-            self.query_one("#job-status", Static).update(
-                "Run the provision checks and acknowledge the cost first (Esc goes back).")
+            return "Run the provision checks and acknowledge the cost first (Esc goes back)."
+        return ""
 
     def progress_status(self) -> str:
         return self.ctx.state.gcp.provision_status

@@ -76,10 +76,20 @@ class JobScreen(WizardScreen):
             yield Button("Continue", id="continue", variant="primary")
             yield from self.extra_buttons()
 
+    def start_blocked(self) -> str:
+        """Why Start must stay off now (an earlier step not done), or "" when it may start."""
+        return ""
+
     def on_mount(self) -> None:
         done = self.progress_status() == "done"
         self.query_one("#continue").display = done and bool(self.NEXT_STEP)
         self.query_one("#continue" if done and self.NEXT_STEP else "#start").focus()
+        blocked = self.start_blocked()
+        if blocked:
+            # Reached without what Start relies on (a relaunch into this step, say): nothing
+            # starts until the earlier step is done.
+            self.query_one("#start", Button).disabled = True
+            self.query_one("#job-status", Static).update(plain(blocked))
 
     def report_step(self, step) -> None:
         self.post_message(StepChanged(step))

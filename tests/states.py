@@ -25,8 +25,14 @@ def connected_state(step: str) -> WizardState:
     return state
 
 
+AFTER_COST = ("aws.provision", "aws.cluster", "aws.teardown")
+
+
 def cluster_state(step: str, region: str = "eu-west-1") -> WizardState:
-    """Verified, with a region chosen: the state the cluster steps start from."""
+    """Verified, with a region chosen: the state the cluster steps start from; past the cost
+    review, its acknowledgement recorded as the flow leaves it."""
     state = connected_state(step)
     state.aws.region = region
+    if step in AFTER_COST:
+        state.aws.cost_acknowledged_at, state.aws.cost_monthly = "2026-11-23T10:00:00+00:00", "281.30"
     return state

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import boto3
@@ -203,38 +204,32 @@ def test_without_a_role_output_the_role_is_read_from_the_stacks_resources(sessio
     assert rs.RoleStack(session, "us-east-1").describe() is None
 
 
-def test_a_delete_that_fails_names_what_blocks_it(session):
-    from botocore.stub import Stubber
-
+def test_a_delete_that_fails_names_what_blocks_it_and_a_retry_deletes(session, aws):
     stack = rs.RoleStack(session, "us-east-1")
-    stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/PorterRole/1"
+    stack.create("porter-abc123")
+    # CloudFormation's answer when the role cannot go (see wizard/sandbox/stack_delete.py).
+    aws.front.stack_delete_fails("PorterRole", resource="PorterManagerRole", in_progress_seconds=0.2,
+                                 reason="Cannot delete entity, must detach all policies first.")
+    seen, naps = [], []
 
-    def described(status):
-        return {"Stacks": [{"StackName": "PorterRole", "StackId": stack_id, "StackStatus": status,
-                            "CreationTime": "2026-01-01T00:00:00Z",
-                            "Outputs": [{"OutputKey": "RoleArn", "OutputValue": "arn:aws:iam::1:role/r"}]}]}
+    def nap(seconds: float) -> None:
+        naps.append(seconds)
+        time.sleep(0.05)
 
-    failed = {"StackEvents": [{"StackId": stack_id, "EventId": "e1", "StackName": "PorterRole",
-                               "LogicalResourceId": "PorterManagerRole", "ResourceType": "AWS::IAM::Role",
-                               "ResourceStatus": "DELETE_FAILED", "Timestamp": "2026-01-01T00:00:01Z",
-                               "ResourceStatusReason": "Cannot delete entity, must detach all policies first."}]}
-    by_id = {"StackName": stack_id}  # by its id: a stack's events outlive its name
-    with Stubber(stack._cfn) as stub:
-        stub.add_response("describe_stacks", described("CREATE_COMPLETE"), {"StackName": "PorterRole"})
-        stub.add_response("delete_stack", {}, {"StackName": "PorterRole"})
-        stub.add_response("describe_stacks", described("DELETE_IN_PROGRESS"))
-        stub.add_response("describe_stack_events", {"StackEvents": []}, by_id)
-        stub.add_response("describe_stacks", described("DELETE_FAILED"))
-        stub.add_response("describe_stack_events", failed, by_id)
-        stub.add_response("describe_stack_events", failed, by_id)
-        seen, naps = [], []
-        with pytest.raises(CloudError) as refused:
-            stack.delete_and_wait(seen.append, cancelled=lambda: False, sleep=naps.append)
-    assert [e.status for e in seen] == ["DELETE_FAILED"] and naps == [3.0]
+    with pytest.raises(CloudError) as refused:
+        stack.delete_and_wait(seen.append, cancelled=lambda: False, sleep=nap)
+    assert naps and set(naps) == {3.0}  # it waited while the stack was DELETE_IN_PROGRESS
+    assert [(e.logical_id, e.status) for e in seen if e.status.startswith("DELETE")] == [
+        ("PorterRole", "DELETE_IN_PROGRESS"), ("PorterManagerRole", "DELETE_IN_PROGRESS"),
+        ("PorterManagerRole", "DELETE_FAILED"), ("PorterRole", "DELETE_FAILED")]
     assert (refused.value.title, refused.value.code, refused.value.what, refused.value.next_step) == (
         "The stack could not be deleted", "DELETE_FAILED",
         "PorterManagerRole (AWS::IAM::Role): Cannot delete entity, must detach all policies first.",
         "Delete what blocks it in the CloudFormation console (the event above names it), then press Retry.")
+    assert stack.describe().status == "DELETE_FAILED" and stack.describe().dead
+
+    assert stack.delete_and_wait(seen.append, cancelled=lambda: False, sleep=nap) is True  # the retry
+    assert stack.describe() is None
 
 
 @pytest.mark.parametrize("region,partition,host", [

@@ -148,3 +148,20 @@ async def test_gcp_provision_starts_only_after_checks_and_cost(make_ctx, checks,
             assert state.gcp.provision_status == status  # nothing started
 
 
+
+
+@pytest.mark.parametrize("section,button,status", [("aws", "#provision", "#provision-status"),
+                                                   ("azure", "#start", "#job-status")])
+async def test_aws_and_azure_provision_do_not_start_without_an_acknowledged_cost(make_ctx, section, button, status):
+    """A relaunch into the provision step with the acknowledgement withdrawn (or never given):
+    Start stays off and says why, as on Google Cloud."""
+    state = cluster_state("aws.cost") if section == "aws" else azure_cost_state()
+    state.step = f"{section}.provision"
+    async with WizardApp(make_ctx(state)).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert pilot.app.screen.STEP == f"{section}.provision"
+        start = pilot.app.screen.query_one(button, Button)
+        assert start.disabled and "Acknowledge the cost first" in text_of(pilot, status)
+        start.press()
+        await settle(pilot)
+        assert getattr(state, section).provision_status == ""  # nothing started

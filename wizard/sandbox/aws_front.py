@@ -9,7 +9,8 @@ resources in a TemplateBody, and leave the stack's roles as CloudFormation would
 
 Tests can queue faults (``inject``) and delays (``latency``), and script how a named
 CloudFormation stack unfolds (``stack_outcome``: still creating for a while, or failed and
-rolled back), which moto cannot show by itself (see ``stack_script``). The fault code
+rolled back), and make its next DeleteStack end DELETE_FAILED (``stack_delete_fails``), which
+moto cannot show by itself (see ``stack_script``, ``stack_delete``). The fault code
 ``"ConnectionReset"`` answers nothing and resets the TCP connection; botocore raises
 ``ConnectionClosedError`` for it (an ``HTTPClientError``, retryable in its retry modes).
 ``fail_at(k)`` fails the k-th *mutating* request (see ``is_mutating``) from then on, before or
@@ -31,6 +32,7 @@ from wizard.sandbox.aws_faults import _FailAt, _Fault, is_mutating
 from wizard.sandbox.aws_front_handler import _Handler, _Server
 from wizard.sandbox.aws_rules import PLATFORM_ACCESS_KEY_ID, PLATFORM_PRINCIPAL_ARN, FrontRules
 from wizard.sandbox.aws_wire import _operation
+from wizard.sandbox.stack_delete import DEFAULT_RESOURCE, StackDeletes
 from wizard.sandbox.stack_script import StackScripts
 
 __all__ = ["PLATFORM_ACCESS_KEY_ID", "PLATFORM_PRINCIPAL_ARN", "AwsFront", "_operation"]
@@ -73,6 +75,7 @@ class AwsFront:
         self._conns: set[socket.socket] = set()
         self._rules = FrontRules(self.upstream, self.upstream_timeout)
         self._stacks = StackScripts(default_stack_seconds)
+        self._stack_deletes = StackDeletes()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.last_error: BaseException | None = None  # For debugging without logging.
@@ -169,6 +172,20 @@ class AwsFront:
         self._stacks.script(stack_name, in_progress_seconds=in_progress_seconds, fail_resource=fail_resource,
                             reason=reason, times=times)
 
+    def stack_delete_fails(
+        self, stack_name: str, *, resource: str = DEFAULT_RESOURCE, reason: str = "",
+        in_progress_seconds: float = 0.0, times: int = 1,
+    ) -> None:
+        """Make the next ``times`` DeleteStack calls for the existing stack ``stack_name`` end
+        DELETE_FAILED, as CloudFormation reports it: the stack's StackStatusReason names
+        ``resource`` (a logical ID), whose DELETE_FAILED event gives ``reason`` (empty: IAM's
+        "Cannot delete entity, must detach all policies first." as a resource handler's message).
+        DELETE_IN_PROGRESS for ``in_progress_seconds`` first. moto never sees those calls: the
+        stack and its resources stay, and the next unscripted DeleteStack removes them. Replaces
+        an earlier script for the same name; ``clear()`` drops all of them."""
+        self._stack_deletes.script(stack_name, resource=resource, reason=reason,
+                                   in_progress_seconds=in_progress_seconds, times=times)
+
     def override_json(self, service: str, path_pattern: str, patch: dict, *, method: str = "GET") -> None:
         """Merge `patch` into moto's JSON answers to matching REST calls until clear(): states
         moto never reaches, like an EKS cluster or node group that FAILED."""
@@ -193,6 +210,7 @@ class AwsFront:
             self._overrides.clear()
             self._fail_at = None
         self._stacks.clear()
+        self._stack_deletes.clear()
 
     @property
     def requests(self) -> list[tuple[str, str]]:

@@ -12,6 +12,7 @@ import http.client
 import socket
 import struct
 import time
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -115,7 +116,12 @@ class _Handler(BaseHTTPRequestHandler):
                     headers.append(("Retry-After", str(fault.retry_after)))
                 self._send(status, headers, payload)
                 return
-            answer = front._rules.before(service, action, self.headers, body, self.path)
+            # Before the rules: a DeleteStack that fails must leave the stack's roles as they are.
+            answer = (front._stack_deletes.intercept(form(body), credential_scope(self.headers, self.path)[1],
+                                                     self._ask_moto)
+                      if service == "cloudformation" and action == "DeleteStack" and proto == "query" else None)
+            if answer is None:
+                answer = front._rules.before(service, action, self.headers, body, self.path)
             if answer is not None:
                 self._send(*answer)
                 return
@@ -176,16 +182,25 @@ class _Handler(BaseHTTPRequestHandler):
                                                              self._physical_ids)
             except Exception as exc:  # noqa: BLE001
                 self.front.last_error = exc
+            try:  # after the creation scripts: a failed delete is the later part of the story
+                payload = self.front._stack_deletes.on_response(action, status, payload)
+            except Exception as exc:  # noqa: BLE001
+                self.front.last_error = exc
         if status == 200 and not encoded:
             payload = self.front._override(service, self.command, self.path, payload)
         self._send(status, headers, payload, reason)
 
-    def _physical_ids(self, stack_id: str) -> dict[str, str]:
+    def _ask_moto(self, params: Mapping[str, str]) -> tuple[int, bytes]:
+        """A CloudFormation query call straight to moto, as the caller: (status, payload)."""
         # The caller's own signature headers pick moto's account and region; moto does not
         # check signatures, so they still serve for this different body.
         keep = {"authorization", "x-amz-date", "x-amz-security-token", "x-moto-account-id"}
         headers = [(k, v) for k, v in self.headers.items() if k.lower() in keep]
         headers.append(("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"))
-        body = urlencode({"Action": "DescribeStackResources", "Version": "2010-05-15", "StackName": stack_id})
+        body = urlencode({**params, "Version": "2010-05-15"})
         status, _, _, payload = self._exchange(headers, body.encode(), "POST", "/")
+        return status, payload
+
+    def _physical_ids(self, stack_id: str) -> dict[str, str]:
+        status, payload = self._ask_moto({"Action": "DescribeStackResources", "StackName": stack_id})
         return physical_ids(payload) if status == 200 else {}
