@@ -55,7 +55,9 @@ async def test_denied_increase_keeps_provisioning_disabled_and_says_why(role, ma
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         why = text_of(pilot, "#why")
-        assert "On-demand standard vCPUs: short by 1" in why and "denied" in why and "AWS Support" in why
+        assert why.splitlines() == ["Provisioning waits until every quota has room:",
+                                    "  • On-demand standard vCPUs: short by 1, AWS denied the increase; open a case "
+                                    "with AWS Support"]
         assert pilot.app.screen.query_one("#continue").disabled
         links = text_of(pilot, "#manual-links")
         assert "/servicequotas/home/services/ec2/quotas/L-1216C47A?region=eu-west-1" in links

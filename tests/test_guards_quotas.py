@@ -89,11 +89,33 @@ async def test_aws_quotas_a_check_that_failed_keeps_continue_off(aws, make_ctx):
     assert aws.quotas.requests.count("RequestServiceQuotaIncrease") == 0
 
 
+async def test_aws_quotas_every_problem_is_listed_not_only_the_first(aws, make_ctx):
+    """A check that could not run does not hide a later one that is short."""
+    aws.quotas.set_quota(*VCPU, 100)
+    aws.quotas.set_quota("eu-west-1", "eks", "L-1194D53C", 0)
+    aws.front.inject("ec2", "DescribeInstances", code="UnauthorizedOperation", message="not allowed", times=5)
+    state = cluster_state("aws.quotas")
+    state.aws.quota_auto = False
+    async with WizardApp(make_ctx(state)).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        lines = text_of(pilot, "#why").splitlines()
+        assert lines[0] == "Provisioning waits until every quota has room:" and len(lines) == 3
+        assert lines[1].startswith("  • On-demand standard vCPUs: could not be checked (")
+        assert lines[2] == "  • EKS clusters: short by 1, request an increase with the link below"
+        assert continue_button(pilot).disabled
+
+
 async def test_aws_quotas_continue_off_while_an_increase_is_pending(aws, make_ctx):
     aws.quotas.approve_after(3600)  # AWS answers only when the test says so
+    aws.quotas.latency("*", 0.3)  # no answer before the recorder is in place
     ctx = make_ctx(cluster_state("aws.quotas"))
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: pilot.app.screen.STEP == "aws.quotas", "the screen")
+        said = record_text(pilot, "#why")
         why = await wait_for_text(pilot, "#why", "On-demand standard vCPUs: short by 1, increase requested")
+        # Between the check and AWS taking the request, the screen says what it is doing.
+        assert ("Provisioning waits until every quota has room:\n  • On-demand standard vCPUs: short by 1, "
+                "requesting an increase") in said
         assert "Provisioning waits until every quota has room" in why
         assert continue_button(pilot).disabled
         assert not pilot.app.screen.query_one("#manual-links").display  # the wizard is on it
@@ -129,7 +151,9 @@ async def test_aws_quotas_ticking_automatic_requests_rechecks_and_unlocks(aws, m
     ctx = make_ctx(state)
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert "request an increase with the link below" in text_of(pilot, "#why")
+        assert text_of(pilot, "#why").splitlines() == [
+            "Provisioning waits until every quota has room:",
+            "  • On-demand standard vCPUs: short by 1, request an increase with the link below"]
         assert continue_button(pilot).disabled and pilot.app.screen.query_one("#manual-links").display
         assert pilot.app.screen.query_one("#auto").value is False
         pilot.app.screen.query_one("#auto").toggle()
