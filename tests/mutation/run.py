@@ -44,7 +44,12 @@ class Score:
 
     @property
     def killed(self) -> int:
-        return sum(s in ("killed", "timeout") for s in self.statuses.values())
+        return sum(s in ("killed", "timeout") for m, s in self.statuses.items() if m not in self.equivalent)
+
+    @property
+    def wrongly_equivalent(self) -> list[str]:
+        """Listed as equivalent, yet a test kills them: the list is out of date."""
+        return sorted(m for m in self.equivalent if self.statuses[m] in ("killed", "timeout"))
 
     @property
     def counted(self) -> int:
@@ -112,6 +117,8 @@ def run_module(module: str, children: int) -> Score:
     score.equivalent = {m: known[m] for m in score.statuses if m in known}
     if not score.statuses:
         print(f"   mutmut produced no results: see {copy / 'mutmut-run.log'}")
+    for name in score.wrongly_equivalent:
+        print(f"   {name} is listed in equivalent.toml but a test kills it: remove it from the list")
     for name in score.survivors:
         diff = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=copy, env=env,
                               capture_output=True, text=True, check=False).stdout
