@@ -201,7 +201,9 @@ class AwsQuotasScreen(WizardScreen):
     def _show_links(self) -> None:
         aws = self.ctx.state.aws
         partition = aws.partition
-        short = [c for c in self._checks.values() if c.error is None and not c.ok]
+        # In the plan's order, as the reasons above list them (the checks answer in any order).
+        checks = [self._checks[n.key] for n in q.needs(self._plan) if n.key in self._checks]
+        short = [c for c in checks if c.error is None and not c.ok]
         show = bool(short) and (not aws.quota_auto or any(
             k in self._failed_requests or (k in self._requests and self._requests[k].done)
             for k in (c.need.key for c in short)))

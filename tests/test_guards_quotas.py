@@ -38,12 +38,14 @@ async def test_aws_quotas_continue_off_while_a_check_runs_and_again_on_check_aga
         turns, said = watch_continue(pilot), record_text(pilot, "#why")
         assert continue_button(pilot).disabled and text_of(pilot, "#why") == "Checking…"
         assert pilot.app.screen.query_one("#auto").value is True
+        # Nothing is known to be short yet: no links box, and nothing in it.
+        assert not pilot.app.screen.query_one("#manual-links").display and text_of(pilot, "#manual-links") == ""
         await settle(pilot)
         assert said[:6] == [f"Checking {n} more quota(s)…" for n in range(6, 0, -1)]
         assert set(said[6:]) == {"✓ Every quota has room for the cluster."}
         assert not continue_button(pilot).disabled and continue_button(pilot).has_focus
         assert turns == [(False, 7)]  # on only once all seven answers were in
-        assert not pilot.app.screen.query_one("#manual-links").display
+        assert not pilot.app.screen.query_one("#manual-links").display and text_of(pilot, "#manual-links") == ""
 
         pilot.app.screen.query_one("#recheck", Button).press()
         await pilot.pause()

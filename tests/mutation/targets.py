@@ -39,7 +39,7 @@ TARGETS: dict[str, list[str]] = {
     # The screens' guards: Continue off until the cost is acknowledged and every check passed.
     "screens/cost_screen.py": ["tests/test_guards_cost.py"],
     # (with the screen's pictures: its texts and buttons are what a person acts on)
-    "screens/aws_quotas.py": ["tests/test_guards_quotas.py",
+    "screens/aws_quotas.py": ["tests/test_guards_quotas.py", "tests/test_aws_quotas_screen.py",
                               "tests/test_snapshots.py::test_quotas_with_a_denied_increase",
                               "tests/test_snapshots.py::test_quotas_all_passing_after_an_approved_increase",
                               "tests/test_flow_cluster.py::test_denied_increase_keeps_provisioning_disabled_and_says_why",
