@@ -95,17 +95,6 @@ def platform_state(az) -> WizardState:
     return state
 
 
-@pytest.fixture
-def platform(az, home, keyring_backend) -> Platform:
-    grant_app_writes(az)
-    state = platform_state(az)
-    secrets = SecretStore(keyring_backend)
-    secrets.put(state.azure.secret_name, az.service_principal.client_secret)
-    store = StateStore(home / "state.json")
-    store.save(state)
-    return Platform(az, state, store, secrets, home, Porter(az.service_principal.client_secret))
-
-
 def works(az, secret: str) -> bool:
     try:
         secret_credential(az, secret=secret).get_token(az.arm_scope)

@@ -4,34 +4,22 @@ endpoints set the way a user (or the sandbox) sets them: through the environment
 from __future__ import annotations
 
 import io
-import logging
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-import keyring
 import pytest
 from textual.widgets import Static
 
 from screens.app import WizardApp
 from screens.azure_rotate import SignInCode
 from screens.cli import main
-from wizard.logs import log
 from wizard.state import StateStore
 
 from .pilot_tools import is_shown, press, settle, shown_buttons, text_of, wait_for_text
-from .test_azure_rotation import key_ids, no_secret_written, platform, works  # noqa: F401 - fixture
+from .test_azure_rotation import key_ids, no_secret_written, works
 
 SIZE = (110, 60)
-
-
-@pytest.fixture
-def endpoints(az, monkeypatch):
-    """current_cloud() reads these, as it does for a user of a sovereign cloud or the sandbox."""
-    monkeypatch.setenv("AZURE_AUTHORITY_HOST", az.authority_url)
-    monkeypatch.setenv("PORTER_AZURE_ARM_URL", az.arm_url)
-    monkeypatch.setenv("PORTER_AZURE_GRAPH_URL", az.graph_url)
-    monkeypatch.setenv("PORTER_AZURE_CA_BUNDLE", az.ca_path)
 
 
 def due_soon(platform) -> None:
@@ -137,26 +125,6 @@ async def test_an_expired_secret_shows_a_device_code_on_the_screen(platform, end
     assert len({m.prompt.code for m in codes}) == 1 and codes[0].prompt.code in box  # seen as it bubbles
     assert f"{platform.az.authority_url}/devicelogin" in box and "enter the code" in box
     assert works(platform.az, platform.secrets.get(platform.name))
-
-
-@pytest.fixture
-def own_log():
-    yield
-    for handler in list(log.handlers):  # the CLI pointed the wizard's log at this test's home
-        log.removeHandler(handler)
-        handler.close()
-    log.addHandler(logging.NullHandler())
-    azure = logging.getLogger("azure")  # and azure's log at the same file
-    azure.handlers, azure.propagate = [], True
-
-
-@pytest.fixture
-def terminal(platform, endpoints, own_log):
-    """The CLI's keyring is the process's: the in-memory one holding the current secret."""
-    previous = keyring.get_keyring()
-    keyring.set_keyring(platform.secrets.backend)
-    yield platform
-    keyring.set_keyring(previous)
 
 
 def test_rotate_azure_in_a_terminal_without_a_porter_login_waits_then_finishes(terminal, capsys):

@@ -23,8 +23,7 @@ from wizard.secret_store import THIS_RUN_BUTTON, SecretStore
 from wizard.state import SecretRecord, WizardState
 
 from .pilot_tools import press, settle, shown_buttons, text_of, wait_for_text
-from .test_azure_rotation import platform, works  # noqa: F401 - fixture
-from .test_azure_rotation_front import endpoints  # noqa: F401 - fixture
+from .test_azure_rotation import works
 from .test_azure_secret_scan import assert_in_no_file
 from .test_flow_azure import SIZE, azure_state, wait_for_step
 from .test_gcp_secret_scan import _secret_parts

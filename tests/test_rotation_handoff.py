@@ -17,9 +17,7 @@ from wizard.errors import Cancelled, CloudError, WizardError
 from wizard.state import StateStore
 
 from .porter_fixtures import PORTER_PROJECT, PORTER_TOKEN
-from .test_azure_rotation import (Porter, cloud_of, final, key_ids, no_secret_written, platform,  # noqa: F401
-                                  works)
-from .test_azure_rotation_front import endpoints, own_log, terminal  # noqa: F401 - fixtures
+from .test_azure_rotation import Porter, cloud_of, final, key_ids, no_secret_written, works
 
 DENIED = {"status": 403, "code": "Authorization_RequestDenied",
           "message": "Insufficient privileges to complete the operation."}
