@@ -46,7 +46,7 @@ from datetime import datetime, timezone
 
 from wizard.sandbox.aws_wire import CFN_NS, first
 from wizard.sandbox.stack_script import (
-    _STEP, _UNKNOWN_TYPE, STACK_TYPE, _dump, _event, _parse, _Run, _Step, _text, _when,
+    _STEP, _UNKNOWN_TYPE, STACK_TYPE, _dump, _event, _parse, _Run, _Step, _text, _when, set_status_reason,
 )
 
 DEFAULT_RESOURCE = "PorterManagerRole"  # the role in assets/porter-role.yaml
@@ -172,10 +172,7 @@ class StackDeletes:
             status_el.text = status
             reason_el = member.find("StackStatusReason")
             if status == "DELETE_FAILED":
-                if reason_el is None:
-                    reason_el = ET.Element("StackStatusReason")
-                    member.insert(list(member).index(status_el) + 1, reason_el)
-                reason_el.text = latest.why
+                set_status_reason(member, status_el, latest.why)
             elif reason_el is not None:
                 member.remove(reason_el)
             changed = True

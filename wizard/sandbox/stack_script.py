@@ -149,6 +149,15 @@ def _dump(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="unicode").encode("utf-8")
 
 
+def set_status_reason(member: ET.Element, status_el: ET.Element, why: str) -> None:
+    """A stack's StackStatusReason, right after its StackStatus as CloudFormation orders them."""
+    reason_el = member.find("StackStatusReason")
+    if reason_el is None:
+        reason_el = ET.Element("StackStatusReason")
+        member.insert(list(member).index(status_el) + 1, reason_el)
+    reason_el.text = why
+
+
 def _text(el: ET.Element, path: str) -> str:
     child = el.find(path)
     return (child.text or "") if child is not None else ""
@@ -278,15 +287,10 @@ class StackScripts:
             status = run.status(now)
             if status == "CREATE_COMPLETE":
                 continue
-            children = list(member)
             status_el = member.find("StackStatus")
             status_el.text = status
             if status.startswith("ROLLBACK"):
-                reason_el = member.find("StackStatusReason")
-                if reason_el is None:
-                    reason_el = ET.Element("StackStatusReason")
-                    member.insert(children.index(status_el) + 1, reason_el)
-                reason_el.text = run.why
+                set_status_reason(member, status_el, run.why)
             # Outputs only exist once a stack is complete, and never after a rollback.
             for outputs in member.findall("Outputs"):
                 member.remove(outputs)
