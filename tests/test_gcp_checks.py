@@ -4,6 +4,8 @@ a check that cannot run is a failed check, never an exception."""
 from __future__ import annotations
 
 import threading
+import time
+from dataclasses import dataclass
 
 from wizard.gcp.checks import CheckResult, all_passed, run_checks
 from wizard.gcp.plan import PERMISSIONS, GkePlan
@@ -128,3 +130,141 @@ def test_the_three_groups_run_at_once(gcp, gcp_api):
     usage, crm, regions = calls_at_first_result[0]
     assert usage.count("get_service") == 5 and crm == ["test_iam_permissions"] and regions == ["get_region"]
     assert len(threads) == 3
+
+
+# -- word for word: each result as the checks screen shows it ------------------------------------
+
+FIVE = ("compute.googleapis.com", "container.googleapis.com", "cloudresourcemanager.googleapis.com",
+        "containerregistry.googleapis.com", "artifactregistry.googleapis.com")
+APIS_LABEL = "The five APIs are enabled"
+PERMISSIONS_LABEL = "The service account's permissions"
+REFUSED_FIX = ("Grant it the Owner role on the project (IAM & Admin → IAM → Grant access), or the roles the "
+               "provision checks list, then press Retry.")
+
+
+def _owner_fix(project: str, email: str, roles: str) -> str:
+    return ("Grant the service account the Owner role on the project, as the platform's docs do: in the console, "
+            f"IAM & Admin → IAM → Grant access, principal {email}, role Basic → Owner; or run:\n"
+            f"gcloud projects add-iam-policy-binding {project} --member=serviceAccount:{email} --role=roles/owner\n"
+            f"Instead of Owner, these roles are enough: {roles}.\n"
+            "A new role can take a minute or two to apply; then Check again.")
+
+
+def test_passing_results_word_for_word(gcp, gcp_api):
+    gcp.enable_apis()
+    gcp.regions.set_quota("us-central1", "CPUS", 24, usage=16)  # exactly the 8 needed are free: enough
+    results = run_checks(gcp_api, _plan(gcp))
+    assert results[:3] == [
+        CheckResult("apis", APIS_LABEL, True, "All five are on."),
+        CheckResult("permissions", PERMISSIONS_LABEL, True, "All 22 that provisioning uses."),
+        CheckResult("quota.CPUS", "CPUs in us-central1", True, "needs 8, 8 free (limit 24, 16 in use)."),
+    ]
+    assert [(r.label, r.ok, r.fix) for r in results[3:]] == [
+        ("In-use IP addresses in us-central1", True, ""), ("Persistent Disk SSD (GB) in us-central1", True, ""),
+        ("Instance groups in us-central1", True, ""), ("Instance group managers in us-central1", True, "")]
+
+
+def test_the_apis_off_say_which_and_the_command(gcp, gcp_api):
+    results = _by_key(run_checks(gcp_api, _plan(gcp)))
+    assert results["apis"] == CheckResult(
+        "apis", APIS_LABEL, False,
+        "Not enabled: Compute Engine API, Kubernetes Engine API, Cloud Resource Manager API, Container Registry API, "
+        "Artifact Registry API.",
+        "Go back to the APIs step (it enables them and waits until Google is done), or run:\n"
+        f"gcloud services enable {' '.join(FIVE)} --project={gcp.project_id}")
+
+
+def test_checks_that_cannot_run_say_why_and_the_missing_permissions_their_roles(gcp):
+    gcp.enable_apis()
+    missing = {"serviceusage.services.get", "iam.serviceAccounts.actAs"}
+    email = gcp.add_service_account("no-reads", set(PERMISSIONS) - missing)
+    results = _by_key(run_checks(api_for(gcp, gcp.make_key(email)), _plan(gcp)))
+    assert results["apis"] == CheckResult(
+        "apis", APIS_LABEL, False,
+        "Google Cloud denied access. The service account may not read whether the Compute Engine API is enabled. "
+        f"Google said: Permission 'serviceusage.services.get' denied on resource 'projects/{gcp.project_id}' "
+        "(or it may not exist).", REFUSED_FIX)
+    assert results["permissions"] == CheckResult(
+        "permissions", PERMISSIONS_LABEL, False,
+        "Missing 2 of 22: iam.serviceAccounts.actAs, serviceusage.services.get.",
+        _owner_fix(gcp.project_id, email, "Service Account User (roles/iam.serviceAccountUser), "
+                                          "Service Usage Admin (roles/serviceusage.serviceUsageAdmin)"))
+
+
+def test_a_throttled_permissions_check_says_what_it_was_doing(gcp, gcp_api):
+    gcp.enable_apis()
+    gcp.crm.inject("test_iam_permissions", status=429, code="RATE_LIMIT_EXCEEDED",
+                   message="Quota exceeded for quota metric 'Read requests'", times=None)
+    assert _by_key(run_checks(gcp_api, _plan(gcp)))["permissions"] == CheckResult(
+        "permissions", PERMISSIONS_LABEL, False,
+        "Google Cloud is throttling requests. Too many requests, so Google would not test the service account's "
+        "permissions (retried already).", "Wait a minute, then press Retry.")
+
+
+def test_an_unknown_region_word_for_word(gcp, gcp_api):
+    gcp.enable_apis()
+    assert _by_key(run_checks(gcp_api, _plan(gcp, "mars-north1")))["quota"] == CheckResult(
+        "quota", "Quotas in mars-north1", False,
+        "Google Cloud could not read region mars-north1 and its quotas. NOT_FOUND: The resource "
+        f"'projects/{gcp.project_id}/regions/mars-north1' was not found",
+        "Fix what Google names above and press Retry.")
+
+
+def test_a_short_quota_word_for_word_with_fractions(gcp, gcp_api):
+    gcp.enable_apis()
+    gcp.regions.set_quota("us-central1", "CPUS", 24.5, usage=20)
+    assert _by_key(run_checks(gcp_api, _plan(gcp)))["quota.CPUS"] == CheckResult(
+        "quota.CPUS", "CPUs in us-central1", False, "needs 8, 4.5 free (limit 24.5, 20 in use): short by 3.5.",
+        "Request at least 28 for CPUs (CPUS) in us-central1: open "
+        f"https://console.cloud.google.com/iam-admin/quotas?project={gcp.project_id} , filter for \"CPUs\" and "
+        "region us-central1, tick it, Edit quotas, and ask for 28 or more. Google usually answers within minutes "
+        "(a free-trial account must upgrade first). Or choose a smaller cluster or another region, then Check again.")
+
+
+@dataclass(frozen=True)
+class _GpuPlan(GkePlan):
+    @property
+    def quota_needs(self) -> dict[str, int]:
+        return {**super().quota_needs, "NVIDIA_T4_GPUS": 1}
+
+
+def test_a_quota_google_does_not_report_passes_under_its_metric_name(gcp, gcp_api):
+    gcp.enable_apis()
+    results = run_checks(gcp_api, _GpuPlan("demo", gcp.project_id, "us-central1"))
+    assert results[-1] == CheckResult("quota.NVIDIA_T4_GPUS", "NVIDIA_T4_GPUS in us-central1", True,
+                                      "needs 1; Google sets no NVIDIA_T4_GPUS limit here.")
+
+
+def test_a_plan_without_a_project_checks_the_keys_project(gcp, gcp_api):
+    gcp.enable_apis(*FIVE[:4])
+    results = _by_key(run_checks(gcp_api, GkePlan("demo", "", "us-central1")))
+    assert results["apis"].fix.endswith(f"gcloud services enable artifactregistry.googleapis.com "
+                                        f"--project={gcp.project_id}")
+    assert results["permissions"].ok and all(results[key].ok for key in QUOTA_KEYS)
+
+
+def test_the_plans_project_is_the_one_checked(gcp, gcp_api):
+    gcp.enable_apis()
+    results = _by_key(run_checks(gcp_api, GkePlan("demo", "someone-elses", "us-central1")))
+    assert results["quota"] == CheckResult(
+        "quota", "Quotas in us-central1", False,
+        "Google Cloud denied access. The service account may not read region us-central1 and its quotas. "
+        "Google said: Permission denied on resource project someone-elses (or it may not exist).", REFUSED_FIX)
+    assert not results["permissions"].ok and "someone-elses" in results["permissions"].detail
+
+
+def test_one_session_serves_the_three_groups(gcp, gcp_api, monkeypatch):
+    from google.oauth2 import service_account
+
+    made = []
+    original = service_account.Credentials.from_service_account_info
+
+    def slow(info, **kwargs):  # a slow start: every thread would be inside it at once
+        made.append(info["client_email"])
+        time.sleep(0.2)
+        return original(info, **kwargs)
+
+    monkeypatch.setattr(service_account.Credentials, "from_service_account_info", staticmethod(slow))
+    gcp.enable_apis()
+    assert all_passed(run_checks(gcp_api, _plan(gcp)))
+    assert made == [gcp.account_email]

@@ -137,7 +137,7 @@ class _Follower:
 def _operation_failed(title: str, error: dict[str, Any]) -> CloudError:
     """An enable operation that ended in an error (google.rpc.Status): Google's words, and a next
     step for the usual reason, a project without a billing account."""
-    message = str(error.get("message") or "no reason given").strip()
+    message = str(error.get("message") or "").strip() or "no reason given"  # blank counts as none
     if "billing" in message.lower():
         step = ("Link a billing account to the project (the console's Billing → Link a billing account), "
                 "then press Retry.")

@@ -173,8 +173,9 @@ def wait_artifacts(run: GcpRun, what: str, op: dict[str, Any], timeout_s: float 
 
 # -- resources --------------------------------------------------------------------------------
 def wait_gone(run: GcpRun, what: str, service: str, path: str, timeout_s: float = 1800.0) -> None:
-    """Poll a resource until a GET answers 404 (a deletion Google is still carrying out)."""
-    run.wait_until(what, lambda: GONE if run.api.find(service, path) is None else "still there", {GONE},
+    """Poll a resource until a GET answers 404 (a deletion Google is still carrying out). The
+    probe's state reads after "is still" in the timeout's message ("… is still there.")."""
+    run.wait_until(what, lambda: GONE if run.api.find(service, path) is None else "there", {GONE},
                    timeout_s=timeout_s)
 
 
