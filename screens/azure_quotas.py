@@ -189,7 +189,9 @@ class AzureQuotasScreen(WizardScreen):
 
     def _show_links(self) -> None:
         az = self.ctx.state.azure
-        short = [c for c in self._checks.values() if c.error is None and not c.ok]
+        # In the plan's order, as the reasons above list them (the checks answer in any order).
+        checks = [self._checks[n.key] for n in self._needs if n.key in self._checks]
+        short = [c for c in checks if c.error is None and not c.ok]
         show = bool(short) and (not az.quota_auto or any(
             k in self._failures or (k in self._requests and self._requests[k].done and not self._requests[k].approved)
             for k in (c.need.key for c in short)))
