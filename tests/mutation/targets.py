@@ -44,11 +44,13 @@ TARGETS: dict[str, list[str]] = {
                               "tests/test_snapshots.py::test_quotas_all_passing_after_an_approved_increase",
                               "tests/test_flow_cluster.py::test_denied_increase_keeps_provisioning_disabled_and_says_why",
                               "tests/test_flow_cluster.py::test_a_request_made_before_a_relaunch_is_followed_not_repeated"],
-    "screens/azure_quotas.py": ["tests/test_guards_quotas.py"],
+    "screens/azure_quotas.py": ["tests/test_guards_quotas.py", "tests/test_azure_quotas_screen.py"],
     "screens/gcp_checks.py": ["tests/test_guards_quotas.py"],
     # Google Cloud: the APIs, the checks, provisioning and teardown.
     "wizard/gcp/apis.py": ["tests/test_gcp_apis.py"],
     "wizard/gcp/checks.py": ["tests/test_gcp_checks.py"],
-    "wizard/gcp/provision.py": ["tests/test_gcp_provision.py", "tests/test_kill_sweep_gcp.py"],
-    "wizard/gcp/teardown.py": ["tests/test_gcp_teardown.py", "tests/test_kill_sweep_gcp.py"],
+    "wizard/gcp/provision.py": ["tests/test_gcp_provision.py", "tests/test_gcp_provision_words.py",
+                                "tests/test_kill_sweep_gcp.py"],
+    "wizard/gcp/teardown.py": ["tests/test_gcp_teardown.py", "tests/test_gcp_teardown_words.py",
+                               "tests/test_kill_sweep_gcp.py"],
 }
