@@ -82,10 +82,13 @@ def _copy_tree(dest: Path) -> None:
 
 
 def _configure(copy: Path, module: str, tests: list[str]) -> None:
-    """mutmut reads its settings from the project's pyproject.toml: the copy's gets them."""
+    """mutmut reads its settings from the project's pyproject.toml: the copy's gets them. The tests
+    run inside mutmut's mutants/ folder: `assets` goes there too, so they never depend on an
+    installed copy of the project (an editable install elsewhere would shadow it, or be gone)."""
     quoted = ", ".join(f'"{t}"' for t in tests)
     with open(copy / "pyproject.toml", "a", encoding="utf-8") as handle:
         handle.write(f'\n[tool.mutmut]\nsource_paths = ["wizard", "screens"]\nonly_mutate = ["{module}"]\n'
+                     'also_copy = ["assets"]\n'
                      f"pytest_add_cli_args_test_selection = [{quoted}]\n"
                      'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]\n')
 
