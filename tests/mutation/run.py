@@ -118,8 +118,11 @@ def run_module(module: str, children: int) -> Score:
             score.statuses[found["name"]] = found["status"]
     known = _equivalents()
     score.equivalent = {m: known[m] for m in score.statuses if m in known}
-    if not score.statuses:
-        print(f"   mutmut produced no results: see {copy / 'mutmut-run.log'}")
+    if not score.statuses or all(s == "not checked" for s in score.statuses.values()):
+        # The tests failed before any mutant ran (mutmut's clean run or its stats): its log says why.
+        tail = (copy / "mutmut-run.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+        print(f"   mutmut ran no mutant: see {copy / 'mutmut-run.log'}, which ends:\n     " + "\n     ".join(tail))
+        return score
     for name in score.wrongly_equivalent:
         print(f"   {name} is listed in equivalent.toml but a test kills it: remove it from the list")
     for name in score.survivors:
