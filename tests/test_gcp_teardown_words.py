@@ -14,6 +14,7 @@ from wizard.gcp.plan import GkePlan
 from wizard.gcp.provision import GcpRun, provision
 from wizard.gcp.teardown import Leftover, leftovers, teardown
 from wizard.gcp.teardown import cluster as cluster_step
+from wizard.gcp.teardown import firewalls as firewalls_step
 from wizard.gcp.teardown import network as network_step
 from wizard.gcp.teardown import repository as repository_step
 from wizard.gcp.teardown import subnetwork as subnetwork_step
@@ -324,3 +325,55 @@ def test_the_firewall_rules_are_asked_for_by_our_network_only(gcp, gcp_api):
     tear(run)
     asked = [call.query for call in gcp.compute.calls if call.route == "list_firewalls"]
     assert asked == [{"filter": f'network = "{link}"'}]  # one page of ours, not every rule of the project
+
+
+def test_rules_gone_between_the_listing_and_their_delete_are_absent(gcp, gcp_api):
+    run = provisioned(gcp, gcp_api)
+    _rule(gcp_api, run, "allow-ssh")
+    gcp.compute.inject("delete_firewall", status=404, code="notFound", message="The resource was not found",
+                       times=None)
+    assert firewalls_step(run) == ("absent", "none on demo-app-vpc")
+
+
+@pytest.mark.parametrize(("step", "made", "subject"), [
+    ("firewalls", "allow-ssh", "Deleting the firewall rule allow-ssh"),
+    ("network", None, "Deleting the network demo-app-vpc")])
+def test_a_compute_deletion_that_outlasts_its_wait_names_what_it_was_deleting(gcp, gcp_api, monkeypatch,
+                                                                              step, made, subject):
+    run = provisioned(gcp, gcp_api)
+    cluster_step(run)
+    subnetwork_step(run)
+    if made:
+        _rule(gcp_api, run, made)
+    gcp.set_operation_delay(3600)
+    clock = [0.0]
+    monkeypatch.setattr(stepwise, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+
+    def sleep(seconds: float) -> None:
+        clock[0] += 300.1
+
+    run.sleep = sleep
+    with pytest.raises(CloudError) as caught:
+        {"firewalls": firewalls_step, "network": network_step}[step](run)
+    assert caught.value.title == f"{subject} is taking too long"
+
+
+def test_a_deleted_repository_is_read_back_from_artifact_registry_until_gone(gcp, gcp_api):
+    run = provisioned(gcp, gcp_api)
+    gcp.artifacts.calls.clear()
+    assert repository_step(run, True) == ("deleted", "demo-app-images, with its images")
+    routes = [call.route for call in gcp.artifacts.calls]
+    assert "get_repository" in routes[routes.index("delete_repository"):]
+
+
+def test_the_sweep_finds_a_cluster_it_labelled_whatever_its_name(gcp, gcp_api):
+    run = provisioned(gcp, gcp_api)
+    zone = f"{REGION}-b"
+    gcp_api.post("container", run.location_path(zone, "clusters"), {"cluster": {
+        "name": "renamed", "network": "demo-app-vpc", "subnetwork": "demo-app-nodes",
+        "resourceLabels": {"porter-cluster": "demo-app"}}})
+    gcp_api.post("container", run.location_path(zone, "clusters"), {"cluster": {
+        "name": "theirs", "network": "demo-app-vpc", "subnetwork": "demo-app-nodes",
+        "resourceLabels": {"porter-cluster": "other"}}})
+    clusters = [(item.name, item.location) for item in leftovers(gcp_api, run.plan) if item.kind == "GKE cluster"]
+    assert clusters == [("demo-app-gke", REGION), ("renamed", zone)]
