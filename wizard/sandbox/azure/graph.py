@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .directory import Application, AppRoleAssignment, Directory, ServicePrincipal, User, iso, now_utc
@@ -194,6 +194,9 @@ class GraphService(Service):
         end = _when(spec.get("endDateTime"), "endDateTime")
         if end is not None and end <= now_utc():
             raise ServiceError(400, "Request_BadRequest", "Invalid value specified for property 'endDateTime'.")
+        # Without an end, Graph gives "startDateTime + 2 years" (application-addPassword's request body:
+        # https://learn.microsoft.com/en-us/graph/api/application-addpassword).
+        end = end or now_utc() + timedelta(days=730)
         password = self.directory.add_password(app, display_name=spec.get("displayName"), end=end)
         return {"@odata.context": self._context("microsoft.graph.passwordCredential"),
                 **password.as_graph(with_secret=True)}
