@@ -20,6 +20,9 @@ class MemoryKeyring(KeyringBackend):
         return self._items.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:
+        # As the OS keyrings, which encode the text they are given: anything else fails there too.
+        if not isinstance(password, str):
+            raise TypeError(f"a keyring stores text, not {type(password).__name__}")
         self._items[(service, username)] = password
 
     def delete_password(self, service: str, username: str) -> None:
