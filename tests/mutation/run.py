@@ -98,24 +98,48 @@ def _equivalents() -> dict[str, str]:
     return tomllib.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def run_module(module: str, children: int) -> Score:
-    tests = TARGETS[module]
-    copy = WORK / module.replace("/", "_").removesuffix(".py")
-    _copy_tree(copy)
+def _statuses(copy: Path, env: dict[str, str]) -> dict[str, str]:
+    listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=copy, env=env,
+                             capture_output=True, text=True, check=False).stdout
+    return {found["name"]: found["status"] for found in map(_RESULT.match, listing.splitlines()) if found}
+
+
+def _refresh_tests(copy: Path, module: str, tests: list[str]) -> int:
+    """For --again: the tests as they are now, in the copy and in mutmut's folder; returns how
+    many of the last run's mutants survived. mutmut sees the new tests, forgets the results of
+    the mutants they reach and runs only those again; the rest keep their results. A changed
+    module renumbers its mutants, so it needs a whole run."""
+    if not (copy / "mutants").is_dir():
+        raise SystemExit(f"{module} has no earlier run in {copy}: run it without --again first.")
+    if (copy / module).read_bytes() != (ROOT / module).read_bytes():
+        raise SystemExit(f"{module} changed since its last run, so its mutants did too: run it without --again.")
+    for name in _working_tree_files():
+        if name.startswith("tests/"):
+            for base in (copy, copy / "mutants"):
+                (base / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, base / name)
+    shutil.copy2(ROOT / "pyproject.toml", copy / "pyproject.toml")
     _configure(copy, module, tests)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    return sum(s not in ("killed", "timeout") for s in _statuses(copy, env).values())
+
+
+def run_module(module: str, children: int, again: bool = False) -> Score:
+    tests = TARGETS[module]
+    copy = WORK / module.replace("/", "_").removesuffix(".py")
+    if again:
+        before = f"again ({_refresh_tests(copy, module, tests)} survived the last run)"
+    else:
+        before = "mutating"
+        _copy_tree(copy)
+        _configure(copy, module, tests)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     started = time.monotonic()
-    print(f"\n== {module}: mutating, then running {', '.join(tests)}", flush=True)
+    print(f"\n== {module}: {before}, then running {', '.join(tests)}", flush=True)
     with open(copy / "mutmut-run.log", "w", encoding="utf-8") as log:
         subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)],
                        cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
-    listing = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], cwd=copy, env=env,
-                             capture_output=True, text=True, check=False).stdout
-    score = Score(module, seconds=time.monotonic() - started)
-    for line in listing.splitlines():
-        found = _RESULT.match(line)
-        if found:
-            score.statuses[found["name"]] = found["status"]
+    score = Score(module, statuses=_statuses(copy, env), seconds=time.monotonic() - started)
     known = _equivalents()
     score.equivalent = {m: known[m] for m in score.statuses if m in known}
     if not score.statuses or all(s == "not checked" for s in score.statuses.values()):
@@ -146,6 +170,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help="paths as in targets.py (default: all)")
     parser.add_argument("--list", action="store_true", help="show the modules and their tests, run nothing")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants run at once")
+    parser.add_argument("--again", action="store_true",
+                        help="after adding tests: run again only the mutants the changed tests reach")
     args = parser.parse_args(argv)
     modules = args.modules or list(TARGETS)
     unknown = [m for m in modules if m not in TARGETS]
@@ -161,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     scores = []
     for module in modules:
-        scores.append(run_module(module, args.children))
+        scores.append(run_module(module, args.children, args.again))
         last = scores[-1]
         print(f"   {module}: {len(last.statuses)} mutants, {len(last.equivalent)} equivalent, {last.killed} killed: "
               f"{last.ratio:.0%} ({last.seconds:.0f} s)", flush=True)
