@@ -104,11 +104,12 @@ def _statuses(copy: Path, env: dict[str, str]) -> dict[str, str]:
     return {found["name"]: found["status"] for found in map(_RESULT.match, listing.splitlines()) if found}
 
 
-def _refresh_tests(copy: Path, module: str, tests: list[str]) -> int:
-    """For --again: the tests as they are now, in the copy and in mutmut's folder; returns how
-    many of the last run's mutants survived. mutmut sees the new tests, forgets the results of
-    the mutants they reach and runs only those again; the rest keep their results. A changed
-    module renumbers its mutants, so it needs a whole run."""
+def _refresh_tests(copy: Path, module: str, tests: list[str]) -> list[str]:
+    """For --again: the tests as they are now, in the copy and in mutmut's folder, and the last
+    run's survivors. mutmut keeps a result it has (a survivor stays a survivor however the tests
+    grew) and runs only mutants without one: the survivors are named to it to run again. Killed
+    mutants stay killed when tests are only added; a changed module renumbers its mutants, so it
+    needs a whole run."""
     if not (copy / "mutants").is_dir():
         raise SystemExit(f"{module} has no earlier run in {copy}: run it without --again first.")
     if (copy / module).read_bytes() != (ROOT / module).read_bytes():
@@ -121,24 +122,27 @@ def _refresh_tests(copy: Path, module: str, tests: list[str]) -> int:
     shutil.copy2(ROOT / "pyproject.toml", copy / "pyproject.toml")
     _configure(copy, module, tests)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    return sum(s not in ("killed", "timeout") for s in _statuses(copy, env).values())
+    return [m for m, s in _statuses(copy, env).items() if s not in ("killed", "timeout")]
 
 
 def run_module(module: str, children: int, again: bool = False) -> Score:
     tests = TARGETS[module]
     copy = WORK / module.replace("/", "_").removesuffix(".py")
+    survivors: list[str] = []
     if again:
-        before = f"again ({_refresh_tests(copy, module, tests)} survived the last run)"
+        survivors = _refresh_tests(copy, module, tests)
     else:
-        before = "mutating"
         _copy_tree(copy)
         _configure(copy, module, tests)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     started = time.monotonic()
-    print(f"\n== {module}: {before}, then running {', '.join(tests)}", flush=True)
+    print(f"\n== {module}: {f'again ({len(survivors)} survived the last run)' if again else 'mutating'}, "
+          f"then running {', '.join(tests)}", flush=True)
     with open(copy / "mutmut-run.log", "w", encoding="utf-8") as log:
-        subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)],
-                       cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        # Every mutant without a result; then, with --again, the last run's survivors by name.
+        for names in ([], survivors) if survivors else ([],):
+            subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children), *names],
+                           cwd=copy, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
     score = Score(module, statuses=_statuses(copy, env), seconds=time.monotonic() - started)
     known = _equivalents()
     score.equivalent = {m: known[m] for m in score.statuses if m in known}
@@ -171,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--list", action="store_true", help="show the modules and their tests, run nothing")
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants run at once")
     parser.add_argument("--again", action="store_true",
-                        help="after adding tests: run again only the mutants the changed tests reach")
+                        help="after adding tests: run the last run's survivors again (and any mutant without a result)")
     args = parser.parse_args(argv)
     modules = args.modules or list(TARGETS)
     unknown = [m for m in modules if m not in TARGETS]
