@@ -238,16 +238,23 @@ async def test_a_request_that_cannot_be_followed_is_dropped_and_check_again_asks
         assert azure.arm.requests.count("quota.put") == 2
 
 
+async def a_slow_poll_under_way(pilot, azure) -> int:
+    """Once an increase is being followed, its next status poll answers only after a second:
+    returns how many polls had been made before that one."""
+    await wait_for_text(pilot, "#why", "increase requested (InProgress)", timeout=5)
+    azure.arm.latency("quota.status", 1.0)
+    polls = azure.arm.requests.count("quota.status")
+    await until(pilot, lambda: azure.arm.requests.count("quota.status") == polls + 1, "a slow poll under way")
+    return polls
+
+
 async def test_a_late_answer_for_a_quota_raised_meanwhile_keeps_its_tick(azure, make_ctx):
     """Check again replaces the follower; the one it replaces may still be inside a call, and
     report a request for a quota that (raised in the portal meanwhile) now has room."""
     ctx = quotas_ctx(azure, make_ctx, room=(FAMILY,))
     azure.set_quota_approval(3600)
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, "#why", "increase requested (InProgress)", timeout=5)
-        azure.arm.latency("quota.status", 1.0)
-        polls = azure.arm.requests.count("quota.status")
-        await until(pilot, lambda: azure.arm.requests.count("quota.status") > polls, "a slow poll under way")
+        await a_slow_poll_under_way(pilot, azure)
         azure.set_vcpu_quota("westeurope", CORES, 100)
         shown = record_row(pilot, FAMILY)
         press_check_again(pilot)
@@ -262,10 +269,7 @@ async def test_an_answer_that_arrives_twice_after_check_again_is_taken_once(azur
     ctx = quotas_ctx(azure, make_ctx, room=(FAMILY,))
     azure.set_quota_approval(3600)
     async with WizardApp(ctx).run_test(size=SIZE) as pilot:
-        await wait_for_text(pilot, "#why", "increase requested (InProgress)", timeout=5)
-        azure.arm.latency("quota.status", 1.0)
-        polls = azure.arm.requests.count("quota.status")
-        await until(pilot, lambda: azure.arm.requests.count("quota.status") == polls + 1, "a slow poll under way")
+        polls = await a_slow_poll_under_way(pilot, azure)
         press_check_again(pilot)
         await until(pilot, lambda: azure.arm.requests.count("quota.status") == polls + 2,
                     "the second follower asking while the first still waits for its answer")

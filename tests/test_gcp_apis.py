@@ -268,20 +268,9 @@ def test_a_service_without_a_state_reads_as_unspecified(gcp, gcp_api, monkeypatc
 @pytest.mark.parametrize("run", [lambda api: api_states(api),
                                  lambda api: enable_apis(api, Recorder(), poll_seconds=0.0)],
                          ids=["api_states", "enable_apis"])
-def test_one_session_serves_all_five_threads(gcp, gcp_api, monkeypatch, run):
-    from google.oauth2 import service_account
-
-    made = []
-    original = service_account.Credentials.from_service_account_info
-
-    def slow(info, **kwargs):  # a slow start: every thread would be inside it at once
-        made.append(info["client_email"])
-        time.sleep(0.2)
-        return original(info, **kwargs)
-
-    monkeypatch.setattr(service_account.Credentials, "from_service_account_info", staticmethod(slow))
+def test_one_session_serves_all_five_threads(gcp, gcp_api, credentials_made, run):
     run(gcp_api)
-    assert made == [gcp.account_email]
+    assert credentials_made == [gcp.account_email]
 
 
 def test_the_five_states_are_read_at_once(gcp, gcp_api):

@@ -4,11 +4,9 @@ person can meet on the way, with its title, what happened and the next step."""
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 import pytest
 
-from wizard import stepwise
 from wizard.errors import Cancelled, CloudError
 from wizard.gcp.plan import GkePlan
 from wizard.gcp.provision import (
@@ -23,6 +21,8 @@ from wizard.gcp.provision import (
     subnetwork,
 )
 from wizard.gcp.session import GcpHttpError
+
+from .gcp_fixtures import fake_clock
 
 REGION = "us-central1"
 VERSION = "1.30.5-gke.1014001"  # the double's GKE version
@@ -296,22 +296,14 @@ def test_a_cluster_deletion_is_waited_for_an_hour_at_most(gcp, gcp_api, monkeypa
     gcp.set_operation_delay(3600)
     run = make_run(gcp, gcp_api)
     gcp_api.delete("container", run.location_path(REGION, "clusters/demo-app-gke"))
-    clock = [0.0]
-    monkeypatch.setattr(stepwise, "time", SimpleNamespace(monotonic=lambda: clock[0]))
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(clock[0])
-        clock[0] += 1200.1
-
-    run.sleep = sleep
+    waits = fake_clock(monkeypatch, run, 1200.1)
     with pytest.raises(CloudError) as caught:
         gke_cluster(run)
     assert waits == [0.0, 1200.1, 2400.2]  # still waiting at 2400 s, given up at 3600.3 s
     assert (caught.value.title, caught.value.code, caught.value.retryable) == (
         "The deletion of the GKE cluster demo-app-gke is taking too long", "Timeout", True)
     with pytest.raises(Cancelled):  # and Esc stops the wait at once
-        gke_cluster(GcpRun(gcp_api, run.plan, cancelled=lambda: True, sleep=sleep, poll_seconds=0.0))
+        gke_cluster(GcpRun(gcp_api, run.plan, cancelled=lambda: True, sleep=run.sleep, poll_seconds=0.0))
 
 
 def test_a_refused_create_names_the_step_in_the_error(gcp):

@@ -3,11 +3,9 @@ why), the sweep's every kind of leftover with its console link, and deletions me
 from __future__ import annotations
 
 import time
-from types import SimpleNamespace
 
 import pytest
 
-from wizard import stepwise
 from wizard.errors import CloudError, WizardError
 from wizard.gcp.session import GcpHttpError
 from wizard.gcp.plan import GkePlan
@@ -19,7 +17,7 @@ from wizard.gcp.teardown import network as network_step
 from wizard.gcp.teardown import repository as repository_step
 from wizard.gcp.teardown import subnetwork as subnetwork_step
 
-from .gcp_fixtures import api_for
+from .gcp_fixtures import api_for, fake_clock
 
 REGION = "us-central1"
 CONSOLE = "https://console.cloud.google.com"
@@ -253,15 +251,7 @@ def test_a_subnetwork_deletion_under_way_is_waited_for_fifteen_minutes_at_most(g
     cluster_step(run)
     gcp.set_operation_delay(3600)
     gcp_api.delete("compute", run.compute_path(f"regions/{REGION}/subnetworks/demo-app-nodes"))
-    clock = [0.0]
-    monkeypatch.setattr(stepwise, "time", SimpleNamespace(monotonic=lambda: clock[0]))
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(clock[0])
-        clock[0] += 300.1
-
-    run.sleep = sleep
+    waits = fake_clock(monkeypatch, run, 300.1)
     with pytest.raises(CloudError) as caught:
         subnetwork_step(run)
     assert waits == [0.0, 300.1, 600.2]  # still waiting at 600 s, given up at 900.3 s
@@ -346,13 +336,7 @@ def test_a_compute_deletion_that_outlasts_its_wait_names_what_it_was_deleting(gc
     if made:
         _rule(gcp_api, run, made)
     gcp.set_operation_delay(3600)
-    clock = [0.0]
-    monkeypatch.setattr(stepwise, "time", SimpleNamespace(monotonic=lambda: clock[0]))
-
-    def sleep(seconds: float) -> None:
-        clock[0] += 300.1
-
-    run.sleep = sleep
+    fake_clock(monkeypatch, run, 300.1)
     with pytest.raises(CloudError) as caught:
         {"firewalls": firewalls_step, "network": network_step}[step](run)
     assert caught.value.title == f"{subject} is taking too long"
