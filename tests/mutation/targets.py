@@ -35,7 +35,7 @@ TARGETS: dict[str, list[str]] = {
     "wizard/azure/quotas.py": ["tests/test_azure_quotas.py"],
     # (with the hand-off's: the old secret stays on the app until Porter has the new one)
     "wizard/azure/rotation.py": ["tests/test_azure_rotation.py", "tests/test_rotation_handoff.py",
-                                 "tests/test_azure_rotation_words.py"],
+                                 "tests/test_azure_rotation_words.py", "tests/test_azure_rotation_porter_words.py"],
     "wizard/azure/teardown.py": ["tests/test_kill_sweep_azure.py", "tests/test_azure_provision.py"],
     # The screens' guards: Continue off until the cost is acknowledged and every check passed.
     "screens/cost_screen.py": ["tests/test_guards_cost.py"],
