@@ -15,7 +15,7 @@ from wizard.state import StateStore, WizardState
 
 # The doubles' fixtures, for every test module that names them (no imports needed).
 pytest_plugins = ("tests.porter_fixtures", "tests.azure_double_fixtures", "tests.gcp_fixtures",
-                  "tests.rotation_fixtures")
+                  "tests.rotation_fixtures", "tests.terminal_fixtures")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from .test_terminal import Terminal, terminals  # noqa: F401 - fixture
+from .terminal_fixtures import Terminal
 
 
 def to_google_cloud(term: Terminal) -> None:
@@ -49,7 +49,7 @@ def gone(pid: int, timeout: float = 30) -> bool:
     return False
 
 
-def started(tmp_path, terminals):  # noqa: F811 - the fixture, passed on
+def started(tmp_path, terminals):
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     term = terminals(tmp_path / "home", extra_env={"TMPDIR": str(tmp)})
@@ -70,7 +70,7 @@ def assert_clean_exit(tmp_path, tmp) -> None:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_a_signal_saves_progress_and_removes_the_sandbox_s_files(tmp_path, terminals, signum):  # noqa: F811
+def test_a_signal_saves_progress_and_removes_the_sandbox_s_files(tmp_path, terminals, signum):
     term, tmp = started(tmp_path, terminals)
     pid = term.pid()
     os.kill(pid, signum)
@@ -80,7 +80,7 @@ def test_a_signal_saves_progress_and_removes_the_sandbox_s_files(tmp_path, termi
     assert_clean_exit(tmp_path, tmp)
 
 
-def test_closing_the_terminal_cleans_up_too(tmp_path, terminals):  # noqa: F811
+def test_closing_the_terminal_cleans_up_too(tmp_path, terminals):
     """The real hang-up: the terminal goes away (tmux's server killed sends the pane SIGHUP)."""
     term, tmp = started(tmp_path, terminals)
     pid = term.pid()
