@@ -99,6 +99,9 @@ class AzureQuotasScreen(WizardScreen):
     def _request_and_follow(self, todo: list[q.VcpuCheck], following: dict[str, str]) -> None:
         az = self.ctx.state.azure
         client, open_requests = self._client(), dict(following)
+        # Re-check only when Azure granted something: after a failure or a denial nothing changed,
+        # and a re-check would wipe the reasons the user has to read (and retry on its own).
+        granted = False
         for check in todo:
             try:
                 request = q.request_increase(client, az.subscription_id, az.region, check)
@@ -106,6 +109,7 @@ class AzureQuotasScreen(WizardScreen):
                 self.post_message(RequestUpdate((check.need.key, err)))
                 continue
             self.post_message(RequestUpdate(request))
+            granted |= request.approved
             if not request.done:
                 open_requests[request.key] = request.request_id
         while open_requests and not cancelled():
@@ -118,9 +122,10 @@ class AzureQuotasScreen(WizardScreen):
                     open_requests.pop(key)
                     continue
                 self.post_message(RequestUpdate(request))
+                granted |= request.approved
                 if request.done:
                     open_requests.pop(key)
-        if not cancelled():
+        if granted and not cancelled():
             self.app.call_from_thread(self._recheck_quietly)
 
     def on_request_update(self, message: RequestUpdate) -> None:

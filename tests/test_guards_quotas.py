@@ -251,6 +251,10 @@ async def test_azure_quotas_a_check_or_request_that_failed_keeps_continue_off(az
         await wait_for_text(pilot, "#manual-links", "portal.azure.com")
         await pilot.pause(0.3)
         assert continue_button(pilot).disabled
+        # Nothing was granted, so nothing re-checks behind the user's back: the reasons stay.
+        assert "could not be checked" in text_of(pilot, "#why")
+        assert "the increase request failed" in text_of(pilot, "#why")
+        assert azure.arm.requests.count("quota.put") == 1
         pilot.app.screen.query_one("#recheck", Button).press()  # the faults are spent: now it goes through
         await until(pilot, lambda: not continue_button(pilot).disabled, "Continue on after Check again")
         assert "Both quotas have room" in text_of(pilot, "#why")
