@@ -32,7 +32,7 @@ TARGETS: dict[str, list[str]] = {
     # Azure: access setup, rotation, teardown.
     "wizard/azure/access.py": ["tests/test_azure_access.py", "tests/test_azure_access_words.py"],
     "wizard/azure/provision.py": ["tests/test_azure_provision.py", "tests/test_kill_sweep_azure.py"],
-    "wizard/azure/quotas.py": ["tests/test_azure_quotas.py"],
+    "wizard/azure/quotas.py": ["tests/test_azure_quotas.py", "tests/test_azure_quotas_words.py"],
     # (with the hand-off's: the old secret stays on the app until Porter has the new one)
     "wizard/azure/rotation.py": ["tests/test_azure_rotation.py", "tests/test_rotation_handoff.py",
                                  "tests/test_azure_rotation_words.py", "tests/test_azure_rotation_porter_words.py"],

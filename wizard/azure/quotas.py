@@ -149,7 +149,9 @@ def request_increase(client, subscription_id: str, region: str, check: VcpuCheck
     decide; the SDK's poller would hold this thread (and die with the process) for that long. The
     request ID, the Location's last segment, is what request_status() takes, in this process or
     the next. The 202 has no body, so the response is read through azure-core's raw_response_hook
-    (the poller's result() would try to parse the empty body)."""
+    (the poller's result() would try to parse the empty body). A request Azure grants on the spot
+    answers 200, its Location naming .../quotaRequests/{id} and its body the quota (the REST spec's
+    example, putComputeOneSkuQuotaRequest.json)."""
     from azure.mgmt.quota.models import CurrentQuotaLimitBase, LimitObject, QuotaProperties, ResourceName
 
     seen = []
@@ -160,8 +162,6 @@ def request_increase(client, subscription_id: str, region: str, check: VcpuCheck
                                             polling=False, raw_response_hook=seen.append)
     response = seen[-1].http_response
     request_id = _request_id(response.headers.get("Location") or "")
-    if not request_id and response.status_code == 200:  # decided at once: the body names the request
-        request_id = _request_id(str((response.json() or {}).get("id") or ""))
     state = "Succeeded" if response.status_code == 200 else "Accepted"
     return IncreaseRequest(check.need.key, request_id, state)
 

@@ -229,11 +229,13 @@ class AzureDoubles(KillControls):
         with self._lock:
             self.arm.set_vcpu_quota(self.subscription_id, region, name, limit, usage)
 
-    def set_quota_approval(self, delay_seconds: float, deny: bool = False) -> None:
+    def set_quota_approval(self, delay_seconds: float, deny: bool = False, at_once: bool = False) -> None:
         """Quota increase requests made from now on are decided ``delay_seconds`` after they are
-        made (on the next call): approved, or denied with Azure's message. clear() undoes this."""
+        made (on the next call): approved, or denied with Azure's message; ``at_once``: approved in
+        the PUT's own answer (200), as Azure sometimes does. clear() undoes this."""
         with self._lock:
             self.arm.quota_approval_delay, self.arm.quota_deny = float(delay_seconds), deny
+            self.arm.quota_at_once = at_once
 
     def clear(self) -> None:
         """Back to the seed: state, faults, latencies and call logs."""

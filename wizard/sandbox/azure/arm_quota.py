@@ -6,7 +6,10 @@ one, the path starts with "//" and the server folds it, as ARM does.
 
 - ``GET .../quotas/{name}`` and ``GET .../usages/{name}``: the limit and the usage;
 - ``PUT .../quotas/{name}``: 202 with ``Location: .../operationsStatus/{id}`` and ``Retry-After``
-  (the REST spec's example; the SDK accepts only 200 or 202 here). That URL answers 202 while the
+  (the REST spec's example; the SDK accepts only 200 or 202 here); or, when ``quota_at_once`` is
+  set and the request is approved on the spot, 200 with ``location: .../quotaRequests/{id}`` and the
+  quota as body (the same example's 200: azure-rest-api-specs, specification/quota/resource-manager/
+  Microsoft.Quota/stable/2025-09-01/examples/putComputeOneSkuQuotaRequest.json). That URL answers 202 while the
   request is pending, then 200 with the quota, or the error once denied: ARM's rule for Location
   polling, which is what azure-core's LocationPolling reads (status codes, not bodies);
 - ``GET .../quotaRequests/{id}``: always 200, the request's provisioningState (InProgress,
@@ -76,6 +79,7 @@ class QuotaMixin:
         self.quota_requests: dict[str, _QuotaRequest] = {}  # by id, upper case
         self.quota_approval_delay = DEFAULT_APPROVAL_DELAY
         self.quota_deny = False
+        self.quota_at_once = False
 
     def route_quota(self, route: Any) -> None:
         scope = r"(?P<scope>/subscriptions/(?P<sub>[^/]+)/providers/Microsoft\.Compute/locations/(?P<loc>[^/]+))"
@@ -183,6 +187,12 @@ class QuotaMixin:
         request = _QuotaRequest(str(uuid.uuid4()).upper(), sub, region, name, value, time.monotonic(),
                                 iso(now_utc()), self.quota_approval_delay, self.quota_deny)
         self.quota_requests[request.id] = request
+        if self.quota_at_once and not request.deny:
+            request.delay = 0.0
+            self._settle_requests()
+            location = f"{self.base_url}{scope}/providers/Microsoft.Quota/quotaRequests/{request.id}" \
+                       f"?api-version={_api_version(req)}"
+            return Reply(200, self._quota_json(scope, sub, region, name), {"location": location})
         return Reply(202, None, self._pending(scope, request, _api_version(req)))
 
     def _get_request(self, req: Request) -> Any:
