@@ -22,7 +22,7 @@ TARGETS: dict[str, list[str]] = {
         "tests/test_teardown_converges.py::test_a_clean_teardown_removes_ours_and_leaves_the_users_things_exactly",
         "tests/test_aws_provision.py"],
     "wizard/aws/sweep.py": ["tests/test_aws_provision.py"],
-    "wizard/aws/quotas.py": ["tests/test_aws_quotas.py"],
+    "wizard/aws/quotas.py": ["tests/test_aws_quotas.py", "tests/test_aws_quotas_words.py"],
     "wizard/aws/provision.py": ["tests/test_aws_provision.py"],
     # (the kill sweeps take a minute each: their clean-run and repair tests stand in for them here)
     "wizard/aws/provision_network.py": ["tests/test_aws_provision.py", *_CONVERGES],
