@@ -92,8 +92,8 @@ def client(cloud: AzureCloud, credential, subscription_id: str, **settings):
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
     from azure.mgmt.quota import QuotaMgmtClient, __version__
 
-    # Three retries, not azure-core's ten: a throttled check should say so within seconds.
-    kwargs = {"retry_total": 3, "sdk_moniker": f"mgmt-quota/{__version__}", **mgmt_kwargs(cloud), **settings}
+    # mgmt_kwargs brings three retries, not azure-core's ten: a throttled check says so within seconds.
+    kwargs = {"sdk_moniker": f"mgmt-quota/{__version__}", **mgmt_kwargs(cloud), **settings}
     pipeline = [p.RequestIdPolicy(**kwargs), p.HeadersPolicy(**kwargs), p.UserAgentPolicy(**kwargs),
                 p.ProxyPolicy(**kwargs), p.ContentDecodePolicy(**kwargs), p.RedirectPolicy(**kwargs),
                 p.RetryPolicy(**kwargs),
