@@ -17,6 +17,7 @@ cannot change behaviour and why. Exit status 1 when a module is under GOAL.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -122,7 +123,25 @@ def _refresh_tests(copy: Path, module: str, tests: list[str]) -> list[str]:
     shutil.copy2(ROOT / "pyproject.toml", copy / "pyproject.toml")
     _configure(copy, module, tests)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    _keep_results_for_added_tests(copy, env)
     return [m for m, s in _statuses(copy, env).items() if s not in ("killed", "timeout")]
+
+
+def _keep_results_for_added_tests(copy: Path, env: dict[str, str]) -> None:
+    """A test file added to the module's list changes mutmut's "test selection" fingerprint, and
+    mutmut then forgets every result and runs every mutant again (a whole run, not --again).
+    Adding tests cannot revive a killed mutant, and mutmut maps the added tests to functions
+    itself ("new tests"): so the saved fingerprint is brought up to date before it looks."""
+    stats = copy / "mutants" / "mutmut-stats.json"
+    if not stats.exists():
+        return
+    current = subprocess.run([sys.executable, "-c", "import json; from mutmut.configuration import config; "
+                              "print(json.dumps(config().config_fingerprint()))"],
+                             cwd=copy, env=env, capture_output=True, text=True, check=True).stdout
+    data = json.loads(stats.read_text(encoding="utf-8"))
+    data["config_fingerprint"] = {**data.get("config_fingerprint", {}),
+                                  "test_selection": json.loads(current)["test_selection"]}
+    stats.write_text(json.dumps(data, indent=4), encoding="utf-8")
 
 
 def run_module(module: str, children: int, again: bool = False) -> Score:
