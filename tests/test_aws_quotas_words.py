@@ -205,7 +205,7 @@ def test_clients_that_cannot_be_made_say_the_checks_could_not_be_prepared():
             raise botocore.exceptions.NoRegionError()
     with pytest.raises(WizardError) as caught:
         q.check_all(NoRegion(), PLAN)
-    assert "prepare the quota checks" in caught.value.what
+    assert caught.value.what == "Could not prepare the quota checks: You must specify a region."
 
 
 class AllAtOnce:

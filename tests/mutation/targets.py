@@ -27,7 +27,7 @@ TARGETS: dict[str, list[str]] = {
     # (the kill sweeps take a minute each: their clean-run and repair tests stand in for them here)
     "wizard/aws/provision_network.py": ["tests/test_aws_provision.py", *_CONVERGES],
     "wizard/aws/provision_cluster.py": ["tests/test_aws_provision.py", *_CONVERGES],
-    "wizard/aws/verify.py": ["tests/test_aws_verify.py"],
+    "wizard/aws/verify.py": ["tests/test_aws_verify.py", "tests/test_aws_verify_words.py"],
     "wizard/aws/trust.py": ["tests/test_aws_verify.py", "tests/test_aws_trust_words.py"],
     # Azure: access setup, rotation, teardown.
     "wizard/azure/access.py": ["tests/test_azure_access.py", "tests/test_azure_access_words.py"],
