@@ -9,8 +9,8 @@ one, the path starts with "//" and the server folds it, as ARM does.
   (the REST spec's example; the SDK accepts only 200 or 202 here); or, when ``quota_at_once`` is
   set and the request is approved on the spot, 200 with ``location: .../quotaRequests/{id}`` and the
   quota as body (the same example's 200: azure-rest-api-specs, specification/quota/resource-manager/
-  Microsoft.Quota/stable/2025-09-01/examples/putComputeOneSkuQuotaRequest.json). That URL answers 202 while the
-  request is pending, then 200 with the quota, or the error once denied: ARM's rule for Location
+  Microsoft.Quota/stable/2025-09-01/examples/putComputeOneSkuQuotaRequest.json). The operationsStatus
+  URL answers 202 while the request is pending, then 200 with the quota, or the error once denied: ARM's rule for Location
   polling, which is what azure-core's LocationPolling reads (status codes, not bodies);
 - ``GET .../quotaRequests/{id}``: always 200, the request's provisioningState (InProgress,
   Succeeded, Failed) and message, as the spec's examples show.
