@@ -13,6 +13,7 @@ from wizard.errors import Cancelled, CloudError, WizardError
 
 from .rotation_words import FINISH, GIVE, admin, day, expired_keyring_secret, listed_end, portal, saved, shown
 from .test_azure_rotation import key_ids, works
+from .test_rotation_handoff import waiting_rotation
 
 
 # -- Porter does not have the new secret yet: both stay, and the result says until when ----------
@@ -111,14 +112,8 @@ def test_a_typed_secret_is_found_by_its_hint_among_other_secrets(platform):
 
 # -- an earlier rotation still waits for Porter ------------------------------------------------------
 
-def waited(platform):
-    first = rotate(platform.run(hand_off=None), lambda s: None)
-    assert len(key_ids(platform.az)) == 2
-    return first
-
-
 def test_a_second_rotation_while_one_waits_is_refused_word_for_word(platform):
-    first = waited(platform)
+    first = waiting_rotation(platform)
     ends = listed_end(platform, platform.old.key_id)
     with pytest.raises(CloudError) as caught:
         rotate(platform.run(), lambda s: None)
@@ -134,7 +129,7 @@ def test_when_the_waiting_new_secret_died_the_old_one_porter_holds_is_kept_again
     """Porter can only be using the old secret: the next rotation keeps that one, by the app's
     own date for it (not a stale record), and names it."""
     az, old = platform.az, platform.old
-    first = waited(platform)
+    first = waiting_rotation(platform)
     az.expire_secret(old.client_id, first.key_id)
     platform.state.azure.old_secret_expires_at = "2099-01-01T00:00:00+00:00"
     steps = []
@@ -151,7 +146,7 @@ def test_when_the_waiting_new_secret_died_the_old_one_porter_holds_is_kept_again
 
 def test_an_expired_kept_secret_is_not_the_one_kept_for_porter(platform):
     az, old = platform.az, platform.old
-    first = waited(platform)
+    first = waiting_rotation(platform)
     az.expire_secret(old.client_id, old.key_id)
     platform.state.azure.old_secret_expires_at = "2020-01-01T00:00:00+00:00"
     second = rotate(platform.run(hand_off=None), lambda s: None)
@@ -171,7 +166,7 @@ def frozen(monkeypatch):
 
 
 def test_a_kept_secret_expiring_this_second_neither_blocks_nor_is_kept(platform, frozen):
-    first = waited(platform)
+    first = waiting_rotation(platform)
     platform.state.azure.old_secret_expires_at = frozen.isoformat()
     second = rotate(platform.run(hand_off=None), lambda s: None)
     assert saved(platform).azure.old_secret_key_id == first.key_id and second.key_id != first.key_id
