@@ -64,6 +64,20 @@ async def wait_for_text(pilot, selector: str, text: str, timeout: float = 20.0) 
     raise AssertionError(f"{text!r} never appeared in {selector}; it shows {text_of(pilot, selector)!r}")
 
 
+async def wait_for_focus(pilot, selector: str, timeout: float = 20.0) -> None:
+    """For focus a screen moves after the next refresh (call_after_refresh): a key pressed before
+    it lands would go to the control focused first."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        focused = pilot.app.focused
+        if focused is not None and focused in pilot.app.screen.query(selector):
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"the focus never reached {selector}; it is on {pilot.app.focused!r}")
+
+
 async def choose_porter_mode(pilot, mode: str = "standalone") -> None:
     """On "Connect to Porter", choose how the credentials reach Porter (by keyboard: Enter)."""
     for _ in range(50):

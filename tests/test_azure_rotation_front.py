@@ -16,7 +16,7 @@ from screens.azure_rotate import SignInCode
 from screens.cli import main
 from wizard.state import StateStore
 
-from .pilot_tools import is_shown, press, settle, shown_buttons, text_of, wait_for_text
+from .pilot_tools import is_shown, press, settle, shown_buttons, text_of, wait_for_focus, wait_for_text
 from .test_azure_rotation import key_ids, no_secret_written, works
 
 SIZE = (110, 60)
@@ -48,6 +48,7 @@ async def test_rotation_from_the_welcome_reminder_and_back(platform, endpoints, 
         assert "valid until" in status and works(platform.az, new) and works(platform.az, platform.old.client_secret)
         assert shown_buttons(pilot) == {"porter-has", "later"}
         assert new not in screen_text(pilot)  # masked until asked for
+        await wait_for_focus(pilot, ".handoff-row")  # the secret's row takes it after a refresh
         await pilot.press("r")  # the secret's row has the focus
         assert new in screen_text(pilot)
         await pilot.press("c")

@@ -22,7 +22,7 @@ from wizard.paths import log_file
 from wizard.secret_store import THIS_RUN_BUTTON, SecretStore
 from wizard.state import SecretRecord, WizardState
 
-from .pilot_tools import press, settle, shown_buttons, text_of, wait_for_text
+from .pilot_tools import press, settle, shown_buttons, text_of, wait_for_focus, wait_for_text
 from .test_azure_rotation import works
 from .test_azure_secret_scan import assert_in_no_file
 from .test_flow_azure import SIZE, azure_state, wait_for_step
@@ -217,6 +217,7 @@ async def test_rotation_without_a_keyring_offers_this_run_then_hands_the_new_sec
         assert "for this run only" in status and "keyring" not in status.replace("no keyring", "")
         new = ctx.secrets.get(platform.name)
         assert new and works(platform.az, new) and ctx.secrets.session_only
+        await wait_for_focus(pilot, ".handoff-row")  # the secret's row takes it after a refresh
         await pilot.press("r")
         assert new in screen_text(pilot)  # the card gives it to Porter from memory
         await press(pilot, "porter-has")
