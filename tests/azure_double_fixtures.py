@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 
 import pytest
 from azure.core import PipelineClient
@@ -44,6 +45,43 @@ def az(started, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     started.clear()
     yield started
+
+
+def cloud_of(az):
+    """The doubles as the wizard's AzureCloud (its endpoints and CA)."""
+    from wizard.azure.cloud import AzureCloud
+
+    return AzureCloud(authority=az.authority_url, arm=az.arm_url, graph=az.graph_url, ca_path=az.ca_path)
+
+
+def credential(az, sp=None):
+    """The wizard's own credential for a service principal (the seeded one by default)."""
+    from wizard.azure.credentials import ServicePrincipal, secret_credential
+
+    sp = sp or az.service_principal
+    return secret_credential(cloud_of(az), ServicePrincipal(az.tenant_id, sp.client_id), sp.client_secret)
+
+
+NEEDED = ("Microsoft.Network", "Microsoft.ContainerService", "Microsoft.ContainerRegistry")
+
+
+@pytest.fixture
+def ready(az):
+    """A subscription with the providers the cluster needs registered (through the real client),
+    as the wizard's providers step leaves it."""
+    from azure.mgmt.resource.resources import ResourceManagementClient
+
+    from wizard.azure.credentials import mgmt_kwargs
+
+    az.set_provisioning_delay(0.05)
+    client = ResourceManagementClient(credential(az), az.subscription_id, **mgmt_kwargs(cloud_of(az)))
+    for namespace in NEEDED:
+        client.providers.register(namespace)
+    deadline = time.monotonic() + 10
+    while any(client.providers.get(ns).registration_state != "Registered" for ns in NEEDED):
+        assert time.monotonic() < deadline, "providers did not register"
+        time.sleep(0.05)
+    yield az
 
 
 def secret_credential(az, client_id=None, secret=None, **extra):

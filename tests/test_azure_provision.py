@@ -3,18 +3,18 @@ azure-mgmt-* clients against the local ARM double over HTTPS: what gets built, i
 resuming, failures in Azure's words, and a teardown that keeps the registry unless asked."""
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 
 from wizard.azure import role
-from wizard.azure.cloud import AzureCloud
-from wizard.azure.credentials import ServicePrincipal, mgmt_kwargs, secret_credential
+from wizard.azure.credentials import mgmt_kwargs
 from wizard.azure.plan import plan_for
 from wizard.azure.provision import AzRun, provision
 from wizard.azure.teardown import leftovers, teardown
 from wizard.errors import Cancelled, CloudError
+
+from .azure_double_fixtures import cloud_of, credential
 
 
 PLAN = plan_for("acme", "eastus", tier="Standard")
@@ -23,37 +23,8 @@ AKS, VNET, ACR, GROUP = ("Microsoft.ContainerService/managedClusters", "Microsof
 PROVISION_KEYS = ["resource_group", "vnet", "registry", "aks"]
 
 
-def cloud_of(az) -> AzureCloud:
-    return AzureCloud(authority=az.authority_url, arm=az.arm_url, graph=az.graph_url, ca_path=az.ca_path)
-
-
-def credential(az, sp=None):
-    sp = sp or az.service_principal
-    return secret_credential(cloud_of(az), ServicePrincipal(az.tenant_id, sp.client_id), sp.client_secret)
-
-
 def new_run(az, sp=None, plan=PLAN, **kwargs) -> AzRun:
     return AzRun(cloud_of(az), credential(az, sp), az.subscription_id, plan, poll_seconds=0.02, **kwargs)
-
-
-NEEDED = ("Microsoft.Network", "Microsoft.ContainerService", "Microsoft.ContainerRegistry")
-
-
-@pytest.fixture
-def ready(az):
-    """A subscription with the providers the cluster needs registered (through the real client),
-    as the wizard's providers step leaves it."""
-    from azure.mgmt.resource.resources import ResourceManagementClient
-
-    az.set_provisioning_delay(0.05)
-    client = ResourceManagementClient(credential(az), az.subscription_id, **mgmt_kwargs(cloud_of(az)))
-    for namespace in NEEDED:
-        client.providers.register(namespace)
-    deadline = time.monotonic() + 10
-    while any(client.providers.get(ns).registration_state != "Registered" for ns in NEEDED):
-        assert time.monotonic() < deadline, "providers did not register"
-        time.sleep(0.05)
-    yield az
 
 
 def outcomes(seen) -> dict[str, str]:

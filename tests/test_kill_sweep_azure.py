@@ -18,7 +18,8 @@ from wizard.azure.teardown import teardown
 from wizard.sandbox.azure import AzureDoubles
 
 from .kill_sweep import kill_everywhere
-from .test_azure_provision import NEEDED, PLAN, cloud_of, credential
+from .azure_double_fixtures import NEEDED, cloud_of, credential
+from .test_azure_provision import PLAN
 
 PROVISIONING = ["groups.put", "vnet.put", "acr.put", "aks.put"]
 

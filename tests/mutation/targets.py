@@ -36,7 +36,8 @@ TARGETS: dict[str, list[str]] = {
     # (with the hand-off's: the old secret stays on the app until Porter has the new one)
     "wizard/azure/rotation.py": ["tests/test_azure_rotation.py", "tests/test_rotation_handoff.py",
                                  "tests/test_azure_rotation_words.py", "tests/test_azure_rotation_porter_words.py"],
-    "wizard/azure/teardown.py": ["tests/test_kill_sweep_azure.py", "tests/test_azure_provision.py"],
+    "wizard/azure/teardown.py": ["tests/test_kill_sweep_azure.py", "tests/test_azure_provision.py",
+                                 "tests/test_azure_teardown_words.py"],
     # The screens' guards: Continue off until the cost is acknowledged and every check passed.
     "screens/cost_screen.py": ["tests/test_guards_cost.py"],
     # (with the screen's pictures: its texts and buttons are what a person acts on)

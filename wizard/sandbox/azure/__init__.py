@@ -218,6 +218,12 @@ class AzureDoubles(KillControls):
         with self._lock:
             fail_provisioning(self.arm, resource_type, code, message)
 
+    def fail_deletion(self, resource_type: str, code: str, message: str) -> None:
+        """The next delete of this type ends in provisioningState Failed with this error, reported
+        through its async operation; the resource stays, and a new delete may be asked."""
+        with self._lock:
+            fail_provisioning(self.arm, resource_type, code, message, delete=True)
+
     def resources(self) -> list[dict[str, Any]]:
         """Every resource group and resource that exists now, each as ARM's GET returns it."""
         with self._lock:

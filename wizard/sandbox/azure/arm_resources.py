@@ -72,12 +72,16 @@ def resource_list(arm: Any) -> list[dict[str, Any]]:
         [_json(state, by_type[r.type.lower()], r, now) for r in state.items.values()]
 
 
-def fail_provisioning(arm: Any, resource_type: str, code: str, message: str) -> None:
-    """`resource_type` is an ARM type or a route key ("aks", "vnet", "acr")."""
+def fail_provisioning(arm: Any, resource_type: str, code: str, message: str, *, delete: bool = False) -> None:
+    """`resource_type` is an ARM type or a route key ("aks", "vnet", "acr"); `delete`: the next
+    deletion fails rather than the next create."""
     kind = next((k for k in KINDS if resource_type.lower() in (k.key, k.type.lower())), None)
     if kind is None:
         raise KeyError(f"no resource type {resource_type!r}; known: {[k.type for k in KINDS]}")
-    arm.resource_state.fail_next(kind.type, code, message)
+    arm.resource_state.fail_next(_DELETE + kind.type if delete else kind.type, code, message)
+
+
+_DELETE = "delete:"  # the failure queue of a type's deletions
 
 
 def _json(state: ResourceState, kind: Kind, res: Resource, now: float) -> dict[str, Any]:
@@ -258,10 +262,11 @@ class _Handlers:
         res = self.state.items.get(rid.lower())
         if res is None:
             return Reply(204)
-        if res.op.kind != "delete":
+        if res.op.kind != "delete" or res.state(time.monotonic()) == "Failed":  # a failed delete can be asked again
             if (why := kind.in_use(self.state, res)) is not None:
                 raise ServiceError(400, "InUseSubnetCannotBeDeleted", why)
-            res.op = self.state.start("delete", rid, kind.namespace, res.location)
+            res.op = self.state.start("delete", rid, kind.namespace, res.location,
+                                      self.state.take_failure(_DELETE + kind.type))
         return Reply(202, None, {"Azure-AsyncOperation": _op_url(self.arm, sub, res.op),
                                  "Location": _op_url(self.arm, sub, res.op, result=True)})
 

@@ -6,7 +6,13 @@ Every write takes ``provisioning_delay`` seconds. Nothing runs in the background
 records when it ends, and whoever reads next (a GET, a poll of the operation, a list) settles what
 has finished, as provider registration does in arm.py. A finished delete removes its resource, a
 resource group takes everything in it along, and removing a resource removes the groups it
-manages (``managedBy``), which is how an AKS cluster's node resource group goes away.
+manages (``managedBy``), which is how an AKS cluster's node resource group goes away. A delete
+made to fail ends as ARM reports a failed asynchronous operation (the operation's status Failed
+with its error; the resource stays, its provisioningState Failed:
+https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations), as an AKS
+delete does when Azure cannot remove something the cluster made (e.g. the error code
+CannotDeleteLoadBalancerWithPrivateLinkService, https://learn.microsoft.com/troubleshoot/azure/
+azure-kubernetes/delete/cannot-delete-load-balancer-private-link-service).
 """
 
 from __future__ import annotations
@@ -150,7 +156,8 @@ class ResourceState:
             if group.deleting is not None and group.deleting.status(now) != "InProgress" and key in self.groups:
                 self._drop_group(key)
         for key, res in list(self.items.items()):
-            if res.op.kind == "delete" and res.op.status(now) != "InProgress" and key in self.items:
+            # A failed delete leaves the resource, in provisioningState Failed.
+            if res.op.kind == "delete" and res.op.status(now) == "Succeeded" and key in self.items:
                 self._drop_resource(key)
 
     def _drop_group(self, key: str) -> None:
