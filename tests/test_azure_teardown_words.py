@@ -60,6 +60,7 @@ def test_leftovers_list_everything_in_the_group_tagged_or_not_and_the_group(read
     teardown(new_run(ready), lambda s: None)
     add_vnet(ready, PLAN.resource_group, "users-own", None)  # no tag: found because it is in our group
     run = new_run(ready)
+    run.resources.resource_groups.create_or_update(PLAN.resource_group, {"location": "eastus"})  # tags gone
     left = {(x.type, x.name): x for x in leftovers(run)}
     assert set(left) == {(VNET, "users-own"), ("Microsoft.ContainerRegistry/registries", PLAN.registry_name),
                          (GROUP, PLAN.resource_group)}
@@ -99,3 +100,45 @@ def test_an_aks_cluster_already_being_deleted_is_followed_not_deleted_again(read
     teardown(new_run(ready), seen.append)
     assert outcomes(seen)["aks"] == "deleted" and ready.arm.requests.count("aks.delete") == before
     assert not [r for r in ready.resources() if r["type"] == AKS]
+
+
+def test_the_steps_in_order_with_their_labels_and_a_refusal_names_the_step(ready):
+    provision(new_run(ready), lambda s: None)
+    reader = ready.add_service_principal("reader", arm_role="Reader")  # may look, not delete
+    seen = []
+    with pytest.raises(CloudError) as caught:
+        teardown(new_run(ready, reader), seen.append)
+    assert [(s.key, s.label) for s in seen[:3]] == [
+        ("aks", "Kubernetes cluster (AKS)"), ("vnet", "Virtual network"),
+        ("registry", "Resource group and container registry")]
+    assert caught.value.title == "Azure denied access"
+    assert caught.value.what.startswith("Your identity may not delete the Kubernetes cluster (AKS). Azure said: ")
+
+
+def test_kept_group_says_what_stays_with_or_without_a_registry(ready):
+    provision(new_run(ready), lambda s: None)
+    seen = []
+    teardown(new_run(ready), seen.append)
+    rg, registry = PLAN.resource_group, PLAN.registry_name
+    assert [s.detail for s in seen if s.key == "registry" and s.finished][-1:] == [
+        f"{rg} and its registry {registry} stay, with your build images: delete the group in the portal "
+        "when you no longer need them."]
+    new_run(ready).acr.registries.begin_delete(rg, registry, polling_interval=0.02).result()
+    seen = []
+    teardown(new_run(ready), seen.append)
+    assert [(s.status, s.detail) for s in seen if s.key == "registry" and s.finished][-1:] == [
+        ("kept", f"{rg} stays (it holds no registry now): delete it in the portal if it is empty.")]
+
+
+@pytest.mark.parametrize("delete_registry", [False, True])
+def test_a_group_already_being_deleted_is_followed_whether_or_not_it_was_to_be_kept(ready, delete_registry):
+    from wizard.azure.teardown import group_and_registry
+
+    provision(new_run(ready), lambda s: None)
+    ready.set_provisioning_delay(0.3)
+    run = new_run(ready)
+    run.resources.resource_groups.begin_delete(PLAN.resource_group, polling=False)
+    assert group_and_registry(run, delete_registry) == (
+        "deleted", f"{PLAN.resource_group}, with the registry {PLAN.registry_name} and its images")
+    assert ready.arm.requests.count("groups.delete") == 1  # followed, not asked twice
+    assert not [r for r in ready.resources() if r["name"] == PLAN.resource_group]

@@ -50,9 +50,15 @@ def run_steps(run, todo: list[tuple[str, str, Callable]], on_step: Callable[[Ste
         on_step(state)
 
 
+_PROPER = {"Kubernetes"}  # a name, capitalised mid-sentence too
+
+
 def _in_sentence(label: str) -> str:
-    """"Node group" → "node group", but "EKS cluster" and "AKS cluster" keep their capitals."""
-    return label if label[1:2].isupper() else label[0].lower() + label[1:]
+    """"Node group" → "node group", but "EKS cluster" and "Kubernetes cluster (AKS)" keep their
+    capitals."""
+    if label[1:2].isupper() or label.split(" ", 1)[0] in _PROPER:
+        return label
+    return label[0].lower() + label[1:]
 
 
 def poll_until(run, what: str, probe: Callable[[], str | None], ready: set[str],

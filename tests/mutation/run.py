@@ -106,7 +106,7 @@ def _statuses(copy: Path, env: dict[str, str]) -> dict[str, str]:
 
 
 def _refresh_tests(copy: Path, module: str, tests: list[str]) -> list[str]:
-    """For --again: the tests as they are now, in the copy and in mutmut's folder, and the last
+    """For --again: the tests (and the code they use) as they are now, in the copy and in mutmut's folder, and the last
     run's survivors. mutmut keeps a result it has (a survivor stays a survivor however the tests
     grew) and runs only mutants without one: the survivors are named to it to run again. Killed
     mutants stay killed when tests are only added; a changed module renumbers its mutants, so it
@@ -116,7 +116,9 @@ def _refresh_tests(copy: Path, module: str, tests: list[str]) -> list[str]:
     if (copy / module).read_bytes() != (ROOT / module).read_bytes():
         raise SystemExit(f"{module} changed since its last run, so its mutants did too: run it without --again.")
     for name in _working_tree_files():
-        if name.startswith("tests/"):
+        # The tests as they are, and everything they use (the doubles, shared modules) but the
+        # mutated module itself, whose mutants/ copy holds the mutants.
+        if name != module and name.split("/", 1)[0] in ("tests", "wizard", "screens", "assets"):
             for base in (copy, copy / "mutants"):
                 (base / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / name, base / name)
@@ -165,6 +167,9 @@ def run_module(module: str, children: int, again: bool = False) -> Score:
     score = Score(module, statuses=_statuses(copy, env), seconds=time.monotonic() - started)
     known = _equivalents()
     score.equivalent = {m: known[m] for m in score.statuses if m in known}
+    ran = (copy / "mutmut-run.log").read_text(encoding="utf-8", errors="replace")
+    if "failed to collect stats" in ran:  # the tests failed unmutated: the old results were shown again
+        score.statuses = {}
     if not score.statuses or all(s == "not checked" for s in score.statuses.values()):
         # The tests failed before any mutant ran (mutmut's clean run or its stats): its log says why.
         tail = (copy / "mutmut-run.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
