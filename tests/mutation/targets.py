@@ -21,7 +21,7 @@ TARGETS: dict[str, list[str]] = {
     "wizard/aws/teardown.py": [
         "tests/test_teardown_converges.py::test_a_clean_teardown_removes_ours_and_leaves_the_users_things_exactly",
         "tests/test_aws_provision.py"],
-    "wizard/aws/sweep.py": ["tests/test_aws_provision.py"],
+    "wizard/aws/sweep.py": ["tests/test_aws_provision.py", "tests/test_aws_sweep_words.py"],
     "wizard/aws/quotas.py": ["tests/test_aws_quotas.py", "tests/test_aws_quotas_words.py"],
     "wizard/aws/provision.py": ["tests/test_aws_provision.py"],
     # (the kill sweeps take a minute each: their clean-run and repair tests stand in for them here)
@@ -31,7 +31,11 @@ TARGETS: dict[str, list[str]] = {
     "wizard/aws/trust.py": ["tests/test_aws_verify.py", "tests/test_aws_trust_words.py"],
     # Azure: access setup, rotation, teardown.
     "wizard/azure/access.py": ["tests/test_azure_access.py", "tests/test_azure_access_words.py"],
-    "wizard/azure/provision.py": ["tests/test_azure_provision.py", "tests/test_kill_sweep_azure.py"],
+    # (as for AWS: the kill sweep's clean-run and repair tests stand in for the sweep itself)
+    "wizard/azure/provision.py": [
+        "tests/test_azure_provision.py",
+        "tests/test_kill_sweep_azure.py::test_a_clean_run_then_a_rerun_changes_nothing",
+        "tests/test_kill_sweep_azure.py::test_found_resources_get_their_tags_and_settings_back"],
     "wizard/azure/quotas.py": ["tests/test_azure_quotas.py", "tests/test_azure_quotas_words.py"],
     # (with the hand-off's: the old secret stays on the app until Porter has the new one)
     "wizard/azure/rotation.py": ["tests/test_azure_rotation.py", "tests/test_rotation_handoff.py",
