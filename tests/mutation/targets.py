@@ -33,7 +33,7 @@ TARGETS: dict[str, list[str]] = {
     "wizard/azure/access.py": ["tests/test_azure_access.py", "tests/test_azure_access_words.py"],
     # (as for AWS: the kill sweep's clean-run and repair tests stand in for the sweep itself)
     "wizard/azure/provision.py": [
-        "tests/test_azure_provision.py",
+        "tests/test_azure_provision.py", "tests/test_azure_provision_words.py",
         "tests/test_kill_sweep_azure.py::test_a_clean_run_then_a_rerun_changes_nothing",
         "tests/test_kill_sweep_azure.py::test_found_resources_get_their_tags_and_settings_back"],
     "wizard/azure/quotas.py": ["tests/test_azure_quotas.py", "tests/test_azure_quotas_words.py"],
