@@ -50,12 +50,13 @@ def run_steps(run, todo: list[tuple[str, str, Callable]], on_step: Callable[[Ste
         on_step(state)
 
 
-_PROPER = {"Kubernetes"}  # a name, capitalised mid-sentence too
+# Names, capitalised mid-sentence too ("Network Load Balancer", "Elastic IP" are AWS's products).
+_PROPER = {"Kubernetes", "Network", "Elastic", "Microsoft"}
 
 
 def _in_sentence(label: str) -> str:
-    """"Node group" → "node group", but "EKS cluster" and "Kubernetes cluster (AKS)" keep their
-    capitals."""
+    """"Node group" → "node group", but "EKS cluster", "Kubernetes cluster (AKS)" and the
+    products named in _PROPER keep their capitals."""
     if label[1:2].isupper() or label.split(" ", 1)[0] in _PROPER:
         return label
     return label[0].lower() + label[1:]

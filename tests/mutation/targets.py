@@ -20,7 +20,7 @@ TARGETS: dict[str, list[str]] = {
     "wizard/aws/role_stack.py": ["tests/test_aws_role_stack.py", "tests/test_aws_role_stack_states.py"],
     "wizard/aws/teardown.py": [
         "tests/test_teardown_converges.py::test_a_clean_teardown_removes_ours_and_leaves_the_users_things_exactly",
-        "tests/test_aws_provision.py"],
+        "tests/test_aws_provision.py", "tests/test_aws_teardown_words.py"],
     "wizard/aws/sweep.py": ["tests/test_aws_provision.py", "tests/test_aws_sweep_words.py"],
     "wizard/aws/quotas.py": ["tests/test_aws_quotas.py", "tests/test_aws_quotas_words.py"],
     "wizard/aws/provision.py": ["tests/test_aws_provision.py"],
