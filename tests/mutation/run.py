@@ -106,8 +106,8 @@ def _statuses(copy: Path, env: dict[str, str]) -> dict[str, str]:
 
 
 def _refresh_tests(copy: Path, module: str, tests: list[str]) -> list[str]:
-    """For --again: the tests (and the code they use) as they are now, in the copy and in mutmut's folder, and the last
-    run's survivors. mutmut keeps a result it has (a survivor stays a survivor however the tests
+    """For --again: the tests (and the code they use) as they are now, in the copy and in mutmut's
+    folder, and the last run's survivors. mutmut keeps a result it has (a survivor stays a survivor however the tests
     grew) and runs only mutants without one: the survivors are named to it to run again. Killed
     mutants stay killed when tests are only added; a changed module renumbers its mutants, so it
     needs a whole run."""
@@ -172,7 +172,7 @@ def run_module(module: str, children: int, again: bool = False) -> Score:
         score.statuses = {}
     if not score.statuses or all(s == "not checked" for s in score.statuses.values()):
         # The tests failed before any mutant ran (mutmut's clean run or its stats): its log says why.
-        tail = (copy / "mutmut-run.log").read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+        tail = ran.strip().splitlines()[-3:]
         print(f"   mutmut ran no mutant: see {copy / 'mutmut-run.log'}, which ends:\n     " + "\n     ".join(tail))
         return score
     for name in score.wrongly_equivalent:
