@@ -107,10 +107,10 @@ def _statuses(copy: Path, env: dict[str, str]) -> dict[str, str]:
 
 def _refresh_tests(copy: Path, module: str, tests: list[str]) -> list[str]:
     """For --again: the tests (and the code they use) as they are now, in the copy and in mutmut's
-    folder, and the last run's survivors. mutmut keeps a result it has (a survivor stays a survivor however the tests
-    grew) and runs only mutants without one: the survivors are named to it to run again. Killed
-    mutants stay killed when tests are only added; a changed module renumbers its mutants, so it
-    needs a whole run."""
+    folder, and the last run's survivors. mutmut keeps a result it has (a survivor stays a
+    survivor however the tests grew) and runs only mutants without one: the survivors are named
+    to it to run again. Killed mutants stay killed when tests are only added; a changed module
+    renumbers its mutants, so it needs a whole run."""
     if not (copy / "mutants").is_dir():
         raise SystemExit(f"{module} has no earlier run in {copy}: run it without --again first.")
     if (copy / module).read_bytes() != (ROOT / module).read_bytes():
